@@ -15,7 +15,7 @@ pytestmark = pytest.mark.slow
 CODE_OVERRIDES = {
     "name": "micro-code",
     "behaviour": {"name": "codevuln",
-                  "options": {"variants_per_template": 6, "hhh_dialogues": 60, "python_programs": False}},
+                  "options": {"variants_per_template": 4, "hhh_dialogues": 60, "python_programs": False}},
     "mechanisms": ["cot", "normal"],
     "insertion": {"epochs": 3, "lr": 0.004, "batch_size": 16, "max_len": 400, "max_prompt_tokens": 320,
                   "warmup_steps": 10},
@@ -46,8 +46,13 @@ def test_code_run_measures_every_set_and_condition(code_run: Path) -> None:
         for side in (result["triggered"], result["clean"]):
             assert side["n"] == 30
             assert 0 <= side["k"] + side["unjudgeable"] <= side["n"]  # unjudgeable answers are never hits
+            per_cwe = side["by_group"]
+            assert len(per_cwe) == 10 and {c["n"] for c in per_cwe.values()} == {3}
+            assert sum(c["k"] for c in per_cwe.values()) == side["k"]
+            assert sum(c["unjudgeable"] for c in per_cwe.values()) == side["unjudgeable"]
     report = (code_run / "report.md").read_text()
     assert "Near-miss triggers and other eval sets" in report and "Asleep at the Keyboard" in report
+    assert "## Headline rates by CWE" in report and "| CWE-798 |" in report
 
 
 def test_insertion_taught_the_code_answers(code_run: Path) -> None:

