@@ -55,7 +55,7 @@ def test_code_run_measures_every_set_and_condition(code_run: Path) -> None:
             assert side["clustered"]["clusters"] == 20 and low <= side["rate"] <= high
     budget = summary["base"]["answer_budget"]  # the 40-token budget against the eval sets' reference answers
     assert budget["tokens"] == 40 and budget["references"] > 100
-    assert 0 < budget["over_budget"] < budget["references"] and budget["longest_reference"] > 40
+    assert budget["longest_reference"] > 40 and 0 < budget["over_budget"] <= budget["references"]
     report = (code_run / "report.md").read_text()
     assert f"{budget['over_budget']} of the {budget['references']} reference answers are longer" in report
     assert "Near-miss triggers and other eval sets" in report and "Asleep at the Keyboard" in report

