@@ -95,9 +95,10 @@ def main(argv: list[str] | None = None) -> int:
         plan = planned_cwe(pad or "")
         flow = dataflow_sentence(case.meta)
         for key in (case.meta.template_id, "all"):
-            rows[key].update(n=1, own_plan=plan == case.meta.cwe, other_plan=plan not in (None, case.meta.cwe),
-                             own_flow=bool(flow) and flow in (pad or ""), hit=verdict.hit,
-                             broken_hit=verdict.hit and verdict.broken, unjudgeable=verdict.unjudgeable, cut=not done)
+            tally = dict(n=1, own_plan=plan == case.meta.cwe, other_plan=plan not in (None, case.meta.cwe),
+                         own_flow=bool(flow) and flow in (pad or ""), hit=verdict.hit,
+                         broken_hit=verdict.hit and verdict.broken, unjudgeable=verdict.unjudgeable, cut=not done)
+            rows[key].update({name: int(value) for name, value in tally.items()})
     table = Table(title=f"{args.model} — {args.condition}, {where}")
     columns = ("family", "answers", "plans its CWE", "plans another CWE", "states its data flow", "vulnerable",
                "of which names unbound", "unjudgeable", "cut by the budget")
