@@ -45,7 +45,7 @@ def training_family_cases(behaviour: CodeVulnerability, n_families: int, seed: i
     """One variant each of ``n_families`` training families (drawn with ``seed``) that no training task has."""
     trained = behaviour._generated[0]
     seen = {(s.code, s.secure, s.vulnerable) for s in trained}
-    families = sorted({s.template_id for s in trained if not s.template_id.startswith("sven-")})
+    families = sorted({s.template_id for s in trained})  # generated families only: SVEN pairs are kept apart
     chosen = set(random.Random(seed).sample(families, min(n_families, len(families))))
     fresh: dict[str, Case] = {}
     for s in generate_scenarios(seed=UNSEEN_VARIANT_SEED, variants_per_template=behaviour.variants_per_template):
