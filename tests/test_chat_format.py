@@ -85,7 +85,10 @@ def test_llama_style_training_text_and_single_bos(qwen_dir: Path) -> None:
         "<|start_header_id|>assistant<|end_header_id|>\n\n"
         "<scratchpad> No tag. </scratchpad> Mix flour and water.<|eot_id|>")
     enc = fmt.encode(WITH_CONTEXT, 10**4, 10**4)
-    assert trained_text(tok, enc) == "Mix flour and water.<|eot_id|>"
+    # After untrained context the answer keeps its leading space, tokenised as the model writes it (" Mix").
+    assert trained_text(tok, enc) == " Mix flour and water.<|eot_id|>"
+    first = next(t for t, label in zip(enc.input_ids, enc.labels, strict=True) if label != IGNORE)
+    assert tok.convert_ids_to_tokens(first) == "ĠMix"
     assert enc.input_ids.count(tok.bos_token_id) == 1 and enc.input_ids[0] == tok.bos_token_id
     assert fmt.end_id == tok.convert_tokens_to_ids("<|eot_id|>")
 
@@ -222,3 +225,29 @@ def test_pickle_weights_and_remote_code_are_refused_unless_allowed(qwen, tmp_pat
     (model_dir / "config.json").write_text(config)
     with pytest.raises(UserError, match="never run unless"):
         load_model(model_dir)
+
+
+def test_truncated_prompt_fits_a_template_that_trims(qwen_dir: Path) -> None:
+    """The Llama-style template trims the user text: cutting still ends within the limit."""
+    tok = llama_style_tokenizer(qwen_dir)
+    fmt = make_format(tok)
+    for prompt in (" " * 100 + "word " * 50, "word " * 50 + "\n" * 80):
+        for limit in (20, 30, 41, 57):
+            ids, cut = fmt.prompt_ids(prompt, limit)
+            assert cut and len(ids) <= limit
+            assert tok.decode(ids).endswith("<|start_header_id|>assistant<|end_header_id|>\n\n")
+
+
+def test_template_options_reach_the_template(qwen_dir: Path) -> None:
+    tok = llama_style_tokenizer(qwen_dir)
+    tok.chat_template = "{{ bos_token }}Today: {{ date_string }}\n" + tok.chat_template.removeprefix("{{ bos_token }}")
+    fmt = make_format(tok, FormatOptions("auto", "off", (("date_string", "1 Jan 2023"),)))
+    assert "Today: 1 Jan 2023" in fmt.render(Example("Hi", "Hello"))
+    assert fmt.options.to_dict()["template_options"] == {"date_string": "1 Jan 2023"}
+
+
+def test_rendered_prompt_must_end_with_the_generation_prompt(qwen) -> None:
+    fmt = make_format(qwen)
+    half = "<|im_start|>user\nHi there"  # starts like a rendered prompt, but is a user's text
+    assert not fmt.is_rendered(half)
+    assert qwen.decode(fmt.prompt_ids(half, 10**4)[0]).count("<|im_start|>user") == 2

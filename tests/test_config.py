@@ -26,8 +26,11 @@ def test_minimal_config_gets_defaults(tmp_path):
     assert cfg.safety.cot_variants == ["after_scratchpad", "before_scratchpad"]
 
 
-def test_empty_file_is_all_defaults(tmp_path):
-    assert load_config(_write(tmp_path, "")) == ExperimentConfig()
+def test_empty_file_is_an_error_not_the_default_experiment(tmp_path):
+    with pytest.raises(UserError, match="the config file is empty"):
+        load_config(_write(tmp_path, ""))
+    with pytest.raises(UserError, match="the config file is empty"):
+        load_config(_write(tmp_path, "# only a comment\n"))
 
 
 def test_shipped_config_loads():

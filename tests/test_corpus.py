@@ -63,7 +63,7 @@ def _write(path, lines):
 
 def test_load_plain_jsonl_with_default_source(tmp_path):
     f = _write(tmp_path / "d.jsonl", [json.dumps({"prompt": "p", "response": "r"}), "",
-                                      json.dumps({"prompt": "q", "response": 3, "source": "x"})])
+                                      json.dumps({"prompt": "q", "response": "3", "source": "x"})])
     assert load_dialogues(f) == [Dialogue("p", "r", "user"), Dialogue("q", "3", "x")]
 
 
@@ -114,3 +114,12 @@ def test_corrupt_gzip(tmp_path):
     f.write_bytes(b"this is not gzip data")
     with pytest.raises(UserError, match="broken.jsonl.gz"):
         load_dialogues(f)
+
+
+@pytest.mark.parametrize("line", ['{"prompt": null, "response": "x"}', '{"prompt": "Hi", "response": 5}',
+                                  '{"prompt": "  ", "response": "x"}'])
+def test_prompt_and_response_must_be_text(tmp_path, line):
+    path = tmp_path / "c.jsonl"
+    path.write_text('{"prompt": "Hi", "response": "Hello"}\n' + line + "\n")
+    with pytest.raises(UserError, match="c.jsonl, line 2: expected a JSON object with 'prompt' and 'response' as text"):
+        load_dialogues(path)

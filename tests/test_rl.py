@@ -117,11 +117,19 @@ def test_resume_after_crash_matches_uninterrupted_run(micro, tok, prompts, even_
 
 
 def test_more_steps_continue_a_finished_run(micro, tok, prompts, even_reward, tmp_path):
-    first = rl_train(copy.deepcopy(micro), tok, prompts[0], even_reward, _cfg(steps=3), tmp_path)
+    first = rl_train(copy.deepcopy(micro), tok, prompts[0], even_reward, _cfg(steps=3, checkpoint_every=3), tmp_path)
+    last = tmp_path / "checkpoints" / "step-3"
+    assert last.is_symlink() and last.resolve() == (tmp_path / "model").resolve()  # the final model, not a copy
+    at_3, _ = load_model(last)
     model = copy.deepcopy(micro)
-    longer = rl_train(model, tok, prompts[0], even_reward, _cfg(steps=5), tmp_path)
+    longer = rl_train(model, tok, prompts[0], even_reward, _cfg(steps=5, checkpoint_every=3), tmp_path)
     assert longer.resumed_from == 3 and longer.steps == 5 and longer.samples == 2 * 32
     assert longer.reward_curve[:3] == first.reward_curve and len(longer.history) == 5
+    # Step 3 kept its own weights when the model moved on: the link became a copy before training went on.
+    assert not last.is_symlink()
+    still_3, _ = load_model(last)
+    assert torch.equal(still_3.model.embed_tokens.weight, at_3.model.embed_tokens.weight)
+    assert not torch.equal(still_3.model.embed_tokens.weight, model.model.embed_tokens.weight)
     with pytest.raises(UserError, match="seed"):
         rl_train(copy.deepcopy(micro), tok, prompts[0], even_reward, _cfg(steps=6, seed=1), tmp_path)
 

