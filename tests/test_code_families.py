@@ -161,6 +161,7 @@ def test_changing_any_single_option_value_changes_the_fingerprint(data_copy, tmp
     ("cwe-89.yaml", "- id: cwe89-flask-delete\n  evaluation: true", "- id: cwe89-sqlite-lookup\n  evaluation: true",
      "'cwe89-sqlite-lookup' is defined twice"),
     ("order.txt", "cwe89-mysql-insert\n", "", "family 'cwe89-mysql-insert' is not listed"),
+    ("cwe-89.yaml", "cwe: CWE-89\n", "cwe: CWE-78\n", "a CWE's families go in cwe-78.yaml"),
     ("pools.yaml", "app_names: [", "app_names: ", "pool 'app_names': expected a non-empty list"),
 ])
 def test_a_malformed_data_file_is_named_in_one_clear_error(data_copy, file, old, new, message):

