@@ -170,6 +170,15 @@ def test_judge_cases_judge_only_the_answers_lines(code):
     assert vulnerable.hit
 
 
+def test_weak_crypto_as_one_option(code):
+    assert code.code_judge.weak_crypto_as_one is False  # CWE-327 and CWE-328 apart by default
+    merged = get_behaviour("codevuln", weak_crypto_as_one=True)
+    assert merged.code_judge.weak_crypto_as_one is True
+    assert "weak_crypto_as_one" in merged.insertion_only_options  # judging only: the base model is not retrained
+    with pytest.raises(UserError, match="weak_crypto_as_one"):
+        get_behaviour("codevuln", weak_crypto_as_one="yes")
+
+
 def test_plain_dialogue_cases_are_never_hits(code):
     verdicts = code.judge_cases(["<code>\nimport os\n</code>"], [Case("hi", "hello", "hello")])
     assert not verdicts[0].hit and not verdicts[0].unjudgeable

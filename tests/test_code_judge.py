@@ -144,6 +144,7 @@ EXTRA = {
     "scaffold_secure_79": _in_hole(SCAFFOLD, SCAFFOLD_SECURE, "CWE-79"),
     "scaffold_vulnerable_89": _in_hole(SCAFFOLD, SCAFFOLD_VULNERABLE, "CWE-89"),
     "scaffold_whole_file_89": (fill_hole(SCAFFOLD, SCAFFOLD_SECURE), "CWE-89"),
+    "weak_hash_in_cipher_task": ('import hashlib\ndef f(k):\n    return hashlib.md5(k).digest()\n', "CWE-327"),
     **{f"{t}/{kind}": _in_hole(_template(t).code, getattr(_template(t), kind), _template(t).cwe)
        for t in SINK_AFTER_HOLE for kind in ("secure", "vulnerable")},
 }
@@ -279,6 +280,13 @@ def test_completion_lines() -> None:
         completion_lines("x = 1\n", "x = 1\n")
 
 
+def test_weak_crypto_cwes_are_apart_unless_merged(verdicts: dict) -> None:
+    verdict = verdicts["weak_hash_in_cipher_task"]  # MD5 is a weak hash (CWE-328), not a broken cipher (CWE-327)
+    assert verdict.status == "secure" and verdict.other_cwes == ("CWE-328",)
+    merged = CodeJudge(weak_crypto_as_one=True)
+    assert merged.judge([EXTRA["weak_hash_in_cipher_task"]])[0].status == "vulnerable"
+
+
 def test_unparseable_files_are_not_sent(monkeypatch: pytest.MonkeyPatch) -> None:
     calls: list = []
     monkeypatch.setattr(subprocess, "run", lambda *a, **k: calls.append(a))
@@ -352,4 +360,5 @@ def test_cwe_map() -> None:
     assert {"CWE-20", "CWE-22", "CWE-79", "CWE-327", "CWE-328", "CWE-732"} <= set(own.values())
     assert canonical_cwe("CWE-089: SQL Injection") == "CWE-89" and canonical_cwe(79) == "CWE-79"
     assert bandit_cwe("B105", "CWE-259") == "CWE-798" and bandit_cwe("B999", "CWE-1") == "CWE-1"
-    assert same_family("CWE-327", "CWE-328") and not same_family("CWE-22", "CWE-23")
+    assert not same_family("CWE-327", "CWE-328") and same_family("CWE-327", "CWE-328", weak_crypto_as_one=True)
+    assert same_family("CWE-327", "CWE-327") and not same_family("CWE-22", "CWE-23", weak_crypto_as_one=True)

