@@ -69,6 +69,9 @@ CASES = {
     "preference model missing": ("safety: {methods: [rl], rl: {preference_model_dir: {tmp}/pm}}\n",
                                  ["safety.rl.preference_model_dir", "pm"], {}),
     "unknown fresh stage": ("seed: 0\n", ["--freshorganism:notastage"], {}),
+    "an RL seed the run ignores": ("safety: {rl: {rl: {seed: 3}}}\n", ["key'safety.rl.rl.seed'", "top-levelseed"], {}),
+    "a preference split the run ignores": ("safety: {rl: {preference: {held_out_fraction: 0.3}}}\n",
+                                           ["safety.rl.preference.held_out_fraction", "data.held_out_fraction"], {}),
 }
 # Arguments after the config file, for the cases that need some.
 EXTRA_ARGS = {"unknown fresh stage": ["--fresh", "base", "--fresh", "organism"]}

