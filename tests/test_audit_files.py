@@ -88,6 +88,24 @@ def test_a_pickle_that_would_run_code_blocks_and_never_runs(tmp_path, name, payl
     assert not marker.exists()
 
 
+def test_pickles_under_innocent_names_are_found_by_their_bytes(tmp_path):
+    import zipfile
+
+    marker = tmp_path / "marker"
+    model = small_model(tmp_path / "model")
+    (model / "notes.txt").write_bytes(pickle.dumps(Touch(marker), protocol=0))
+    with zipfile.ZipFile(model / "weights.dat", "w") as archive:  # PyTorch's zip layout
+        archive.writestr("archive/data.pkl", pickle.dumps(PathTouch(marker), protocol=2))
+    (model / "README.md").write_text("cosine similarity of the (embeddings)\n")
+    result = audit_files(model)
+    kinds = {e.path: e.kind for e in result.inventory}
+    assert kinds["notes.txt"] == kinds["weights.dat"] == "pickle" and kinds["README.md"] == "other"
+    blocks = {f.location: f for f in result.findings if f.severity == "block"}
+    assert set(blocks) == {"notes.txt", "weights.dat"}
+    assert "posix.system" in blocks["notes.txt"].message or "os.system" in blocks["notes.txt"].message
+    assert not marker.exists()
+
+
 def test_a_clean_torch_pickle_is_suspect_and_not_loadable(tmp_path):
     model = tmp_path / "model"
     model.mkdir()
@@ -303,6 +321,7 @@ def _unreadable(tmp: Path) -> Path:
     (_no_tokenizer, "no tokenizer"),
     (_bad_config, "not valid JSON"),
     (_unreadable, "permission denied"),
+    (lambda tmp: (small_model(tmp / "m"), (tmp / "out").write_text(""))[0], "is not a folder"),
 ])
 def test_bad_input_is_one_sentence_and_exit_2_before_anything_is_written(tmp_path, make, words):
     if make is _unreadable and os.geteuid() == 0:
@@ -313,7 +332,7 @@ def test_bad_input_is_one_sentence_and_exit_2_before_anything_is_written(tmp_pat
     assert "Traceback" not in result.stdout + result.stderr
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: ") and words in lines[0]
-    assert not (tmp_path / "out").exists()
+    assert not (tmp_path / "out").is_dir()
 
 
 def test_a_base_without_a_tokenizer_and_a_missing_key_are_bad_input(tmp_path):

