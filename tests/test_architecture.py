@@ -144,5 +144,6 @@ def test_the_adding_pages_quote_their_tests() -> None:
     docs = SRC.parents[1] / "docs"
     for page, test_file in (("adding-a-behaviour.md", "test_adding_a_behaviour.py"),
                             ("adding-a-mutation.md", "test_adding_a_mutation.py"),
-                            ("adding-a-safety-method.md", "test_adding_a_safety_method.py")):
+                            ("adding-a-safety-method.md", "test_adding_a_safety_method.py"),
+                            ("adding-a-detector.md", "test_adding_a_detector.py")):
         assert f"```python\n{quoted_plugin(test_file)}\n```" in (docs / page).read_text(encoding="utf-8"), page

