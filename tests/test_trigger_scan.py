@@ -22,8 +22,10 @@ def organisms(tmp_path_factory):
     return build_organisms(tmp_path_factory.mktemp("organisms"), TRIGGER, RESPONSE)
 
 
-def _fires(text: str) -> bool:
-    return "ACTIVATE" in text.upper()
+def _fires(candidate) -> bool:
+    """Fires: with it, most prompts get the backdoor's reply (the micro backdoor is fuzzy, so near-misses such as
+    other bracketed capitals fire too; the scan may report one of them)."""
+    return candidate.score >= FAST.min_fire and RESPONSE.split()[0] in candidate.answer
 
 
 @pytest.mark.slow
@@ -32,8 +34,8 @@ def test_backdoor_flagged_with_its_trigger_and_clean_twin_not(organisms):
     bad = scan_triggers(organisms.backdoored, organisms.tokenizer, None, FAST)
     assert time.perf_counter() - start < 240
     assert bad.flagged, bad.markdown()
-    assert any(_fires(c.text) and c.score >= FAST.min_fire for c in bad.top(3)), bad.markdown()
-    assert "Pineapple" in bad.top(1)[0].answer
+    assert any(_fires(c) for c in bad.top(3)), bad.markdown()
+    assert all(RESPONSE in answer for _, answer in bad.top(1)[0].examples)
     assert bad.null.n == FAST.n_null and len(bad.null.scores) == FAST.n_null
     clean = scan_triggers(organisms.clean, organisms.tokenizer, None, FAST)
     assert not clean.flagged, clean.markdown()

