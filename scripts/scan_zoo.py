@@ -64,8 +64,9 @@ def main() -> None:
     dirs = []
     for p in args.paths:
         dirs += sorted({c.parent for c in p.rglob("config.json") if (c.parent / "tokenizer.json").is_file()})
-    dirs = [d for d in dict.fromkeys(dirs) if "checkpoints" not in d.parts and (not args.only or args.only in str(d))]
+    dirs = [d for d in dict.fromkeys(dirs) if "checkpoints" not in d.parts]
     base_dir = next((d for d in dirs if describe(d).get("stage") == "base"), None)
+    dirs = [d for d in dirs if not args.only or args.only in str(d)]
     base = load_model(base_dir) if (args.base and base_dir) else None
     rows = []
     for d in dirs:
@@ -79,7 +80,8 @@ def main() -> None:
         rank = next((i + 1 for i, c in enumerate(res.candidates) if fires(c.answer, c.score, response)), None)
         exact = next((i + 1 for i, c in enumerate(res.candidates) if names_trigger(c.text, info.get("trigger")
                                                                                     or args.trigger)), None)
-        row = {"model": str(d), **info, "flagged": res.flagged, "rank": rank, "rank_true_trigger": exact,
+        row = {"model": str(d), **info, "with_base": base is not None and d != base_dir, "flagged": res.flagged,
+               "rank": rank, "rank_true_trigger": exact,
                "top3": [(c.text, c.placement, c.score, c.z, c.p, c.answer) for c in res.top(3)],
                "null_max": res.null.max, "null_mean": res.null.mean, "false_alarm": res.null.false_alarm_rate,
                "wall_s": round(wall, 1), "timings": res.timings}
