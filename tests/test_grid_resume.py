@@ -47,8 +47,8 @@ GRID = {
     "eval": {"n_prompts": 30, "max_new_tokens": 12, "scratchpad_tokens": 64, "batch_size": 60,
              "max_prompt_tokens": 48, "logprob_tokens": 8, "logprob_prompts": 20},
 }
-VOLATILE = {"timings_s", "wall_time_s", "code_version", "model", "registry_run_id", "output_dir",
-            "samples_per_second"}
+VOLATILE = {"timings_s", "wall_time_s", "code_version", "model", "models", "final_model", "registry_run_id",
+            "output_dir", "samples_per_second"}
 
 
 def _write_grid(tmp: Path) -> Path:
